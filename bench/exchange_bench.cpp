@@ -1,0 +1,158 @@
+// Token exchange over loopback HTTP versus the crypto bound of the same work.
+//
+// The bound: one subject-token verification plus one ES256 signature per exchange, done with
+// OpenSSL directly on every core. The exchange: `faasgate serve` answering POST /oauth/token from
+// keep-alive clients. Both run in this process's one invocation, side by side.
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include <boost/json/serialize.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/base64.hpp"
+#include "core/openssl.hpp"
+#include "gateway_process.hpp"
+#include "jose/ecdsa_signature.hpp"
+#include "jose/jwk.hpp"
+#include "jose/jwt.hpp"
+#include "load.hpp"
+#include "report.hpp"
+
+namespace faasgate::bench {
+
+namespace {
+
+using core::PKeyPtr;
+
+PKeyPtr generate_rsa() {
+  PKeyPtr key(EVP_RSA_gen(2048));
+  if (!key) throw std::runtime_error("RSA key generation failed");
+  return key;
+}
+
+PKeyPtr generate_p256() {
+  PKeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (!key) throw std::runtime_error("EC key generation failed");
+  return key;
+}
+
+std::vector<std::uint8_t> digest_sign(EVP_PKEY* key, std::string_view data) {
+  core::MdCtxPtr ctx(EVP_MD_CTX_new());
+  std::size_t len = 0;
+  if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+    throw std::runtime_error("sign failed");
+  std::vector<std::uint8_t> sig(len);
+  if (EVP_DigestSign(ctx.get(), sig.data(), &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+    throw std::runtime_error("sign failed");
+  sig.resize(len);
+  return sig;
+}
+
+bool digest_verify(EVP_PKEY* key, std::string_view data, const std::vector<std::uint8_t>& sig) {
+  core::MdCtxPtr ctx(EVP_MD_CTX_new());
+  return EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+         EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                          data.size()) == 1;
+}
+
+
+struct SubjectIssuer {
+  std::string alg;  // RS256 or ES256
+  std::string iss;
+  core::SharedPKey key;
+  std::string kid;
+
+  std::string sign(const boost::json::object& claims) const {
+    auto header = boost::json::serialize(boost::json::object{{"alg", alg}, {"kid", kid}, {"typ", "JWT"}});
+    std::string input = core::base64url_encode(header) + "." + core::base64url_encode(boost::json::serialize(claims));
+    auto sig = digest_sign(key.get(), input);
+    if (alg == "ES256") sig = *jose::detail::ecdsa_der_to_raw(jose::KeyType::ec_p256, sig);
+    return input + "." + core::base64url_encode(sig);
+  }
+
+  std::string manifest(const std::string& name, const std::string& aud) const {
+    auto alg_enum = jose::algorithm_from_name(alg);
+    auto pub = jose::PublicKey::from_evp(key, kid, alg_enum);
+    if (!pub) throw std::runtime_error("cannot export the bench key");
+    boost::json::object jwks{{"keys", boost::json::array{pub->to_jwk()}}};
+    return "apiVersion: iam.openfaas.com/v1\nkind: JwtIssuer\nmetadata:\n  name: " + name +
+           "\n  namespace: openfaas\nspec:\n  iss: " + iss + "\n  aud: [\"" + aud + "\"]\n  tokenExpiry: 1h\n  jwks: " +
+           boost::json::serialize(jwks) + "\n";
+  }
+};
+
+// Crypto bound: what one exchange must cost at least - verify the subject token, sign the access
+// token with ES256 - measured with OpenSSL alone on every core.
+double crypto_bound(const SubjectIssuer& subject, const std::string& token, EVP_PKEY* gateway_key, unsigned threads) {
+  auto dot = token.rfind('.');
+  std::string input = token.substr(0, dot);
+  auto sig = *core::base64url_decode(std::string_view(token).substr(dot + 1));
+  std::vector<std::uint8_t> der_sig = sig;
+  if (subject.alg == "ES256") der_sig = *jose::detail::ecdsa_raw_to_der(jose::KeyType::ec_p256, sig);  // OpenSSL verifies DER
+  std::string claims(420, 'x');  // an access token's claims are about this long
+  return measure_rate(threads, std::chrono::milliseconds(3000), [&] {
+    if (!digest_verify(subject.key.get(), input, der_sig)) throw std::runtime_error("bound: verify failed");
+    digest_sign(gateway_key, claims);
+  });
+}
+
+}  // namespace
+
+void run_exchange_bench(const std::filesystem::path& bin_dir) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  print_header("Token exchange (POST /oauth/token) over loopback HTTP vs. the crypto bound, " + std::to_string(cores) +
+               " cores");
+  const std::string aud = "https://gateway.bench";
+  SubjectIssuer rs{"RS256", "https://rs.bench", core::share(generate_rsa()), "rs-1"};
+  SubjectIssuer es{"ES256", "https://es.bench", core::share(generate_p256()), "es-1"};
+
+  auto dir = make_temp_dir();
+  std::filesystem::create_directories(dir / "iam");
+  std::ofstream(dir / "iam" / "issuers.yaml") << rs.manifest("rs", aud) << "---\n" << es.manifest("es", aud);
+  std::ofstream(dir / "iam" / "role.yaml")
+      << "apiVersion: iam.openfaas.com/v1\nkind: Policy\nmetadata:\n  name: p\n  namespace: openfaas\nspec:\n"
+         "  statement:\n  - sid: s\n    effect: Allow\n    action: [\"Function:List\"]\n    resource: [\"dev:*\"]\n"
+         "---\napiVersion: iam.openfaas.com/v1\nkind: Role\nmetadata:\n  name: r\n  namespace: openfaas\nspec:\n"
+         "  policy: [p]\n  principal:\n    jwt:sub: [\"system:serviceaccount:dev:bench\"]\n";
+
+  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+                                                "--iam-dir", (dir / "iam").string(), "--log-level", "warn"});
+  // The gateway's signing key is generated at start; the bound uses a P-256 key of its own.
+  auto gateway_key = generate_p256();
+
+  for (const SubjectIssuer* issuer : {&rs, &es}) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    boost::json::object claims{{"iss", issuer->iss}, {"sub", "system:serviceaccount:dev:bench"},
+                               {"aud", boost::json::array{aud}}, {"iat", now}, {"nbf", now}, {"exp", now + 3600},
+                               {"jti", "bench"},
+                               {"kubernetes.io", boost::json::object{{"namespace", "dev"},
+                                                                     {"serviceaccount", boost::json::object{{"name", "bench"}}}}}};
+    std::string token = issuer->sign(claims);
+    double bound = crypto_bound(*issuer, token, gateway_key.get(), cores);
+
+    LoadSpec spec;
+    spec.port = gateway.port();
+    spec.method = "POST";
+    spec.target = "/oauth/token";
+    spec.content_type = "application/x-www-form-urlencoded";
+    std::string body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type="
+                       "urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token&subject_token=" + token;
+    spec.body = [&](std::uint64_t) { return body; };
+    spec.connections = 32;
+    auto load = run_load(spec);
+
+    print_figure(issuer->alg + " subject: crypto bound (verify + ES256 sign)", bound, "exchanges/s");
+    print_figure(issuer->alg + " subject: exchange over HTTP", load.rate(), "exchanges/s");
+    print_figure(issuer->alg + " subject: median / p99 latency", load.percentile(50), "us");
+    print_figure(issuer->alg + " subject:                  p99", load.percentile(99), "us");
+    if (load.errors) print_figure(issuer->alg + " subject: ERRORS", static_cast<double>(load.errors), "");
+    print_ratio(issuer->alg + " subject: exchange / bound", load.rate() / bound, 0.70);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace faasgate::bench

@@ -1,0 +1,36 @@
+#pragma once
+// A small closed-loop HTTP load generator for the benchmarks: `connections` keep-alive
+// connections on one thread, each sending the next request as soon as the previous answer
+// arrived, for a fixed duration, against 127.0.0.1 only.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace faasgate::bench {
+
+struct LoadResult {
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;      // transport errors or unexpected statuses
+  double seconds = 0;
+  std::vector<double> latencies_us;  // a sample of request latencies
+  double rate() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
+  double percentile(double p) const;
+};
+
+struct LoadSpec {
+  unsigned short port = 0;
+  std::string method = "GET";
+  std::string target = "/";
+  std::string content_type;
+  std::function<std::string(std::uint64_t)> body;  // body of the i-th request (may be empty)
+  unsigned expected_status = 200;
+  unsigned connections = 16;
+  std::chrono::milliseconds duration{3000};
+  std::chrono::milliseconds warmup{500};
+};
+
+LoadResult run_load(const LoadSpec& spec);
+
+}  // namespace faasgate::bench

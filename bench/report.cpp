@@ -1,0 +1,45 @@
+#include "report.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+namespace faasgate::bench {
+
+double measure_rate(unsigned threads, std::chrono::milliseconds duration, const std::function<void()>& op) {
+  std::atomic<bool> go{false}, stop{false};
+  std::atomic<std::uint64_t> total{0};
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) {
+    pool.emplace_back([&] {
+      while (!go) std::this_thread::yield();
+      std::uint64_t n = 0;
+      while (!stop) {
+        op();
+        ++n;
+      }
+      total += n;
+    });
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  go = true;
+  std::this_thread::sleep_for(duration);
+  stop = true;
+  for (auto& t : pool) t.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(total.load()) / seconds;
+}
+
+void print_header(const std::string& section) { std::printf("\n== %s\n", section.c_str()); }
+
+void print_figure(const std::string& name, double value, const std::string& unit) {
+  std::printf("  %-58s %12.1f %s\n", name.c_str(), value, unit.c_str());
+}
+
+void print_ratio(const std::string& name, double ratio, double target) {
+  std::printf("  %-58s %11.1f%%  (target >= %.0f%%: %s)\n", name.c_str(), ratio * 100, target * 100,
+              ratio >= target ? "met" : "NOT met");
+}
+
+}  // namespace faasgate::bench

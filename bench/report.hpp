@@ -1,0 +1,18 @@
+#pragma once
+// Helpers shared by the benchmark sections: a rate measured on every core for a fixed time, and
+// one printed line per figure.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace faasgate::bench {
+
+// Runs `op` in a loop on `threads` threads for `duration`; returns operations per second.
+double measure_rate(unsigned threads, std::chrono::milliseconds duration, const std::function<void()>& op);
+
+void print_header(const std::string& section);
+void print_figure(const std::string& name, double value, const std::string& unit);
+void print_ratio(const std::string& name, double ratio, double target);
+
+}  // namespace faasgate::bench

@@ -1,0 +1,22 @@
+# faasgate_module(<name> SOURCES ... DEPS ...): one library per module, faasgate_<name>,
+# with src/ as the include root so that code includes "core/result.hpp", "jose/jwt.hpp", ...
+function(faasgate_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(faasgate_${name} STATIC ${M_SOURCES})
+  target_include_directories(faasgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(faasgate_${name} PUBLIC ${M_DEPS})
+endfunction()
+
+# faasgate_test(<name> SOURCES ... DEPS ...): a GoogleTest executable registered with CTest.
+function(faasgate_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT FAASGATE_TESTS)
+    return()
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    FAASGATE_SHARED_DIR="${FAASGATE_SHARED_DIR}"
+    FAASGATE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+endfunction()

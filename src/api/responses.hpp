@@ -1,0 +1,16 @@
+#pragma once
+// Small builders for the answers every handler gives.
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+#include "api/router.hpp"
+
+namespace faasgate::api {
+
+Reply json_reply(http::status status, const boost::json::value& body);
+Reply text_reply(http::status status, std::string_view body, std::string_view content_type = "text/plain; charset=utf-8");
+// {"message": ...} - the shape the upstream gateway's clients print.
+Reply error_reply(http::status status, std::string_view message);
+
+}  // namespace faasgate::api

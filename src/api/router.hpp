@@ -1,0 +1,66 @@
+#pragma once
+// The route table. One row per route: method, path pattern, handler - and, for guarded routes, the
+// IAM action and how the resource is read from the request - so a route cannot exist without
+// saying what guards it, and a test can walk the table.
+#include <boost/beast/http/verb.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http_server.hpp"
+
+namespace faasgate::api {
+
+namespace http = server::http;
+namespace asio = server::asio;
+using server::Reply;
+using server::Request;
+using server::RequestInfo;
+using server::Response;
+
+using PathParams = std::map<std::string, std::string, std::less<>>;
+
+struct Call {
+  Request request;
+  RequestInfo info;
+  PathParams params;      // {name} segments of the pattern
+  std::string path;       // decoded path, without the query
+  std::string_view query; // raw query string, without '?'
+};
+
+using RouteHandler = std::function<asio::awaitable<Reply>(Call&)>;
+
+enum class Guard {
+  public_route,  // no authentication (health, discovery, the token endpoint itself)
+  authenticated, // admin basic auth or a gateway access token, then IAM on `action`
+};
+
+struct Route {
+  http::verb method;    // http::verb::unknown: any method
+  std::string pattern;  // "/system/function/{name}"; a last segment "{rest*}" takes the remainder
+  Guard guard;
+  std::string action;   // IAM action, for guarded routes
+  RouteHandler handler;
+};
+
+class Router {
+ public:
+  void add(Route route);
+  struct Match {
+    const Route* route = nullptr;
+    PathParams params;
+    bool path_known = false;               // some route has this path (so a miss is 405, not 404)
+    std::vector<http::verb> allowed;       // methods this path has
+  };
+  Match match(http::verb method, std::string_view path) const;
+  const std::vector<Route>& routes() const noexcept { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace faasgate::api

@@ -1,0 +1,212 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/gateway.hpp"
+#include "app/commands.hpp"
+#include "app/state_loader.hpp"
+#include "app/version.hpp"
+#include "core/duration.hpp"
+#include "oidc/curl_fetcher.hpp"
+#include "oidc/key_cache.hpp"
+#include "server/http_server.hpp"
+
+namespace faasgate::app {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = ".faasgate";
+  std::string iam_dir;
+  std::string system_issuer;
+  std::string issuer_key;
+  unsigned threads = 0;
+  std::string log_level = "info";
+  std::string jwks_refetch_cooldown = "30s";
+};
+
+core::Expected<asio::ip::tcp::endpoint, std::string> parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return core::fail("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
+  unsigned port = 0;
+  auto port_text = std::string_view(text).substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535) {
+    return core::fail("--listen has a bad port: " + std::string(port_text));
+  }
+  boost::system::error_code aec;
+  auto address = asio::ip::make_address(host, aec);
+  if (aec) return core::fail("--listen needs an IP address, not " + host);
+  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+std::string url_of(const asio::ip::tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  std::string host;
+  if (address.is_unspecified()) host = "127.0.0.1";
+  else if (address.is_v6()) host = "[" + address.to_string() + "]";
+  else host = address.to_string();
+  return "http://" + host + ":" + std::to_string(endpoint.port());
+}
+
+void setup_logging(const std::string& level) {
+  // Logs go to stderr, one line per event; stdout carries only the "listening on" line.
+  auto logger = spdlog::stderr_logger_mt("faasgate");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int serve(const ServeOptions& o) {
+  setup_logging(o.log_level);
+  auto endpoint = parse_listen(o.listen);
+  if (!endpoint) {
+    std::cerr << "faasgate serve: " << endpoint.error() << "\n";
+    return 2;
+  }
+  std::error_code ec;
+  fs::create_directories(o.data_dir, ec);
+  if (ec) {
+    std::cerr << "faasgate serve: cannot create --data-dir " << o.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  fs::permissions(o.data_dir, fs::perms::owner_all, ec);
+
+  const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(static_cast<int>(threads));
+  // Blocking work (key fetches) never runs on the I/O threads.
+  asio::thread_pool blocking(4);
+  core::SystemClock clock;
+
+  // Bind first: with port 0 the system issuer's URL is known only now.
+  api::GatewayOptions gateway_options;
+  std::unique_ptr<api::Gateway> gateway;
+  server::HttpServer http(
+      io, server::Limits{},
+      [&](server::Request&& request, const server::RequestInfo& info) {
+        return gateway->handle(std::move(request), info);
+      },
+      [&](const server::http::request_header<>& header) { return gateway->body_limit(header); });
+  asio::ip::tcp::endpoint bound;
+  try {
+    bound = http.listen(*endpoint);
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "faasgate serve: cannot listen on " << o.listen << ": " << e.code().message() << "\n";
+    return 1;
+  }
+  gateway_options.system_issuer = o.system_issuer.empty() ? url_of(bound) : o.system_issuer;
+  while (!gateway_options.system_issuer.empty() && gateway_options.system_issuer.back() == '/')
+    gateway_options.system_issuer.pop_back();
+
+  oidc::KeyCacheOptions cache_options;
+  auto cooldown = core::parse_duration_seconds(o.jwks_refetch_cooldown);
+  if (!cooldown || cooldown->count() < 1) {
+    std::cerr << "faasgate serve: --jwks-refetch-cooldown must be a duration of at least 1s\n";
+    return 2;
+  }
+  cache_options.refetch_cooldown = *cooldown;
+  oidc::CurlFetcher fetcher;
+  oidc::KeyCache key_cache(fetcher, cache_options);
+  StateSources sources;
+  if (!o.iam_dir.empty()) sources.iam_dir = o.iam_dir;
+  sources.keys.data_dir = o.data_dir;
+  if (!o.issuer_key.empty()) sources.keys.key_file = o.issuer_key;
+  StateLoader loader(sources, key_cache);
+  auto initial = loader.load(clock.now());
+  if (!initial) {
+    std::cerr << "faasgate serve: cannot load the configuration:\n";
+    for (const auto& e : initial.error()) std::cerr << "  " << e << "\n";
+    return 1;
+  }
+  for (const auto& w : loader.warnings()) spdlog::warn("iam: {}", w);
+  if (o.iam_dir.empty()) spdlog::warn("no --iam-dir: no issuer is trusted, so no token can be exchanged");
+  api::StateHolder state;
+  state.store(*initial);
+
+  oauth::TokenExchange exchange(gateway_options.system_issuer);
+  gateway = std::make_unique<api::Gateway>(gateway_options, state, exchange, blocking, clock);
+
+  // Reload: poll for changes (robust with Kubernetes' symlink-swapped ConfigMap volumes, where
+  // inotify sees little) and swap the whole snapshot; a broken change keeps the last good set.
+  std::atomic<bool> stop_reloader{false};
+  std::mutex reload_mu;
+  std::condition_variable reload_cv;
+  std::thread reloader([&] {
+    std::unique_lock lock(reload_mu);
+    while (!reload_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop_reloader.load(); })) {
+      if (!loader.changed(clock.now())) continue;
+      auto next = loader.load(clock.now());
+      if (!next) {
+        for (const auto& e : next.error()) spdlog::error("reload refused, keeping the last good configuration: {}", e);
+        continue;
+      }
+      for (const auto& w : loader.warnings()) spdlog::warn("iam: {}", w);
+      state.store(*next);
+      spdlog::info("configuration reloaded: signing key {}", (*next)->exchange.keys->current().kid());
+    }
+  });
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: shutting down gracefully", signal);
+    http.shutdown([&io] { io.stop(); });
+  });
+
+  http.start();
+  spdlog::info("faasgate {} serving as issuer {} with signing key {}", kVersion, gateway_options.system_issuer,
+               (*initial)->exchange.keys->current().kid());
+  std::cout << "faasgate: listening on " << url_of(bound) << std::endl;
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : workers) t.join();
+
+  {
+    std::lock_guard lock(reload_mu);
+    stop_reloader = true;
+  }
+  reload_cv.notify_all();
+  reloader.join();
+  blocking.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+Run setup_serve(CLI::App& command) {
+  auto o = std::make_shared<ServeOptions>();
+  command.add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: chosen by the OS)")->capture_default_str();
+  command.add_option("--data-dir", o->data_dir, "State: signing keys, database")->capture_default_str();
+  command.add_option("--iam-dir", o->iam_dir, "Directory of JwtIssuer, Policy and Role manifests (*.yaml), watched for changes");
+  command.add_option("--system-issuer", o->system_issuer, "The gateway's issuer URL (default http://<listen address>)");
+  command.add_option("--issuer-key", o->issuer_key, "P-256 private key (PEM) to sign access tokens (default: generated in --data-dir)");
+  command.add_option("--threads", o->threads, "I/O threads (default: one per core)");
+  command.add_option("--jwks-refetch-cooldown", o->jwks_refetch_cooldown,
+                     "Least time between two fetches of one issuer's keys (unknown kids trigger a fetch)")
+      ->capture_default_str();
+  command.add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
+  return [o] { return serve(*o); };
+}
+
+}  // namespace faasgate::app

@@ -1,0 +1,15 @@
+#include "app/commands.hpp"
+#include "app/version.hpp"
+
+#include <iostream>
+
+namespace faasgate::app {
+
+Run setup_version(CLI::App&) {
+  return [] {
+    std::cout << "faasgate " << kVersion << " (" << kCommit << ")\n";
+    return 0;
+  };
+}
+
+}  // namespace faasgate::app

@@ -1,0 +1,91 @@
+#pragma once
+// The HTTP/1.1 listener: connections, keep-alive, limits, timeouts and graceful shutdown.
+// It knows nothing of routes or IAM: every complete request goes to one Handler.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace faasgate::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct RequestInfo {
+  tcp::endpoint remote;
+};
+
+// A handler may take over the connection after its response header, to stream a body
+// (NDJSON logs with follow, proxied function answers). `stream` is then set and the server calls
+// it instead of writing `response` itself; it returns whether the connection may be kept alive.
+struct Reply {
+  Response response;
+  std::function<asio::awaitable<bool>(beast::tcp_stream&)> stream;
+};
+
+using Handler = std::function<asio::awaitable<Reply>(Request&&, const RequestInfo&)>;
+// Decides, from the request header alone, how large a body this request may have.
+using BodyLimit = std::function<std::size_t(const http::request_header<>&)>;
+
+struct Limits {
+  std::size_t header_bytes = 16 * 1024;
+  std::size_t body_bytes = 1024 * 1024;                 // default when no BodyLimit is given
+  std::chrono::seconds read_timeout{30};                // whole request, header and body
+  std::chrono::seconds idle_timeout{60};                // keep-alive wait for the next request
+  std::chrono::seconds write_timeout{30};
+  std::size_t max_connections = 4096;
+  std::chrono::seconds shutdown_grace{10};
+};
+
+Reply make_error_reply(http::status status, std::string_view message, unsigned version = 11);
+
+class HttpServer {
+ public:
+  HttpServer(asio::io_context& io, Limits limits, Handler handler, BodyLimit body_limit = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens; port 0 lets the OS choose. Returns the bound endpoint.
+  tcp::endpoint listen(const tcp::endpoint& endpoint);
+  void start();
+  // Stops accepting, closes idle connections, lets in-flight requests finish (up to the grace
+  // period) and then closes the rest. Calls `done` once every connection is gone.
+  void shutdown(std::function<void()> done);
+
+  std::size_t open_connections() const noexcept { return open_.load(); }
+
+ private:
+  class Session;
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<Session> session);
+  void finished(Session* session);
+
+  asio::io_context& io_;
+  Limits limits_;
+  Handler handler_;
+  BodyLimit body_limit_;
+  tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> open_{0};
+  std::mutex mu_;
+  std::set<Session*> sessions_;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace faasgate::server

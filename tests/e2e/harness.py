@@ -1,0 +1,230 @@
+"""Shared machinery for faasgate's end-to-end tests.
+
+The tests run the real `faasgate` binary on a loopback port chosen by the OS, against real peers:
+an HTTP server serving an identity provider's discovery document and keys, and tokens signed by
+jwcrypto (an implementation nobody here wrote). Only 127.0.0.1 is ever contacted.
+"""
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from jwcrypto import jwk, jwt
+
+FAASGATE_BIN = os.environ.get("FAASGATE_BIN", "build-test/bin/faasgate")
+SHARED_DIR = os.environ.get("FAASGATE_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
+K8S_ISSUER = "https://kubernetes.default.svc.cluster.local"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def request(method, url, body=None, headers=None, timeout=30):
+    """One HTTP request; never raises for an HTTP status."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return Response(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return Response(e.code, e.headers, e.read())
+
+
+class IdentityProvider:
+    """An OIDC issuer as Kubernetes' API server presents it: discovery at
+    /.well-known/openid-configuration and keys at /openid/v1/jwks, served over real HTTP."""
+
+    def __init__(self, issuer=K8S_ISSUER, kty="RSA", advertise_internal=False):
+        self.issuer = issuer
+        self.keys = [self.new_key(kty, "k1")]
+        self.fetches = 0
+        self.advertise_internal = advertise_internal
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/.well-known/openid-configuration":
+                    base = provider.url if provider.advertise_internal else provider.issuer
+                    body = {"issuer": provider.issuer, "jwks_uri": base + "/openid/v1/jwks",
+                            "response_types_supported": ["id_token"], "subject_types_supported": ["public"],
+                            "id_token_signing_alg_values_supported": ["RS256"]}
+                elif self.path == "/openid/v1/jwks":
+                    provider.fetches += 1
+                    body = {"keys": [json.loads(k.export_public()) for k in provider.keys]}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "max-age=3600")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def new_key(kty, kid):
+        if kty == "RSA":
+            key = jwk.JWK.generate(kty="RSA", size=2048, kid=kid)
+        elif kty == "EC":
+            key = jwk.JWK.generate(kty="EC", crv="P-256", kid=kid)
+        else:
+            key = jwk.JWK.generate(kty="OKP", crv="Ed25519", kid=kid)
+        return key
+
+    def sign(self, claims, key=None, alg=None, header=None):
+        key = key or self.keys[0]
+        if alg is None:
+            alg = {"RSA": "RS256", "EC": "ES256", "OKP": "EdDSA"}[key.key_type]
+        h = {"alg": alg, "kid": key.key_id}
+        if header:
+            h.update(header)
+        token = jwt.JWT(header=h, claims=claims)
+        token.make_signed_token(key)
+        return token.serialize()
+
+    def service_account_token(self, sub="system:serviceaccount:openfaas:my-app", aud=None, ttl=600, now=None, **extra):
+        now = int(now if now is not None else time.time())
+        ns, name = sub.split(":")[2:4] if sub.startswith("system:serviceaccount:") else ("", "")
+        claims = {"iss": self.issuer, "sub": sub, "aud": aud or [], "iat": now, "nbf": now, "exp": now + ttl,
+                  "jti": "jti-%d" % time.monotonic_ns(),
+                  "kubernetes.io": {"namespace": ns, "serviceaccount": {"name": name, "uid": "u-1"}}}
+        claims.update(extra)
+        return self.sign(claims)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def issuer_manifest(name, iss, aud, iss_internal=None, extra=""):
+    lines = ["apiVersion: iam.openfaas.com/v1", "kind: JwtIssuer", "metadata:", "  name: %s" % name,
+             "  namespace: openfaas", "spec:", "  iss: %s" % iss, "  aud:"]
+    lines += ["  - %s" % a for a in aud]
+    if iss_internal:
+        lines.append("  issInternal: %s" % iss_internal)
+    lines.append("  tokenExpiry: 30m")
+    return "\n".join(lines) + "\n" + extra
+
+
+class Gateway:
+    """`faasgate serve` on 127.0.0.1:0 with its own data and IAM directories."""
+
+    def __init__(self, iam_files=None, extra_args=(), data_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="faasgate-e2e-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.iam_dir = os.path.join(self.tmp, "iam")
+        os.makedirs(self.iam_dir)
+        for name, text in (iam_files or {}).items():
+            self.write_iam(name, text)
+        self.log_path = os.path.join(self.tmp, "gateway.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+             "--iam-dir", self.iam_dir, *extra_args],
+            stdout=subprocess.PIPE, stderr=self.log)
+        self.url = self._await_listening()
+
+    def _await_listening(self):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                break
+            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            if m:
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                return m.group(1)
+        self.proc.kill()
+        raise RuntimeError("gateway did not start:\n" + open(self.log_path).read())
+
+    def write_iam(self, name, text):
+        path = os.path.join(self.iam_dir, name)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.rename(tmp, path)
+
+    def logs(self):
+        self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def run(self, *args, check=True):
+        """Runs another faasgate subcommand against this gateway's data directory."""
+        return subprocess.run([FAASGATE_BIN, *args], capture_output=True, text=True, check=check, timeout=60)
+
+    def get(self, path, **kw):
+        return request("GET", self.url + path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return request("POST", self.url + path, body=body, **kw)
+
+    def exchange(self, subject_token, via="form", **params):
+        fields = {"grant_type": TOKEN_EXCHANGE, "subject_token": subject_token, "subject_token_type": ID_TOKEN_TYPE}
+        fields.update(params)
+        encoded = urllib.parse.urlencode(fields, doseq=True)
+        if via == "query":
+            return self.post("/oauth/token?" + encoded)
+        return self.post("/oauth/token", encoded, headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def gateway_keys(self):
+        discovery = self.get("/.well-known/openid-configuration").json()
+        jwks_path = urllib.parse.urlparse(discovery["jwks_uri"]).path
+        return discovery, jwk.JWKSet.from_json(self.get(jwks_path).body)
+
+    def wait_until(self, predicate, timeout=15, message="condition"):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for " + message + "\n" + self.logs())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def verify_with_jwcrypto(token, keyset, issuer):
+    """Verifies a gateway token with jwcrypto and the gateway's published keys."""
+    checked = jwt.JWT(jwt=token, key=keyset, algs=["ES256"], check_claims={"iss": issuer, "aud": issuer, "exp": None})
+    return json.loads(checked.claims)
