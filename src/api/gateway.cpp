@@ -149,8 +149,13 @@ asio::awaitable<Reply> Gateway::token(Call& call) {
         asio::use_awaitable);
   }
   if (!result) {
-    spdlog::info("token exchange refused: {}: {}", oauth::to_string(result.error().error.code),
-                 result.error().error.description);
+    const auto& failure = result.error();
+    if (failure.log_detail.empty()) {
+      spdlog::info("token exchange refused: {}: {}", oauth::to_string(failure.error.code), failure.error.description);
+    } else {
+      spdlog::warn("token exchange refused: {}: {} ({})", oauth::to_string(failure.error.code),
+                   failure.error.description, failure.log_detail);
+    }
     co_return oauth_error(result.error().error);
   }
   spdlog::info("token exchange: issued jti={} sub={} expires_in={}", result->jti, result->subject, result->expires_in);

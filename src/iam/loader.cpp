@@ -288,68 +288,9 @@ std::optional<std::string> jwks(Ctx& ctx, const Field& f, const std::string& fie
   return boost::json::serialize(v);
 }
 
-std::optional<Condition> condition(Ctx& ctx, const Field& f, const std::string& field) {
-  auto ops = mapping(ctx, f.value, f.mark(), field, {}, {}, /*any_key=*/true);
-  if (!ops) return std::nullopt;
-  Condition out;
-  bool ok = true;
-  if (ops->empty()) {
-    ctx.error(IssueCode::invalid_value, f.mark(), field, "must name at least one operator");
-    return std::nullopt;
-  }
-  for (const auto& [op_name, op_field] : *ops) {
-    const std::string op_path = join(field, op_name);
-    if (!parse_operator(op_name)) {
-      ctx.error(IssueCode::unknown_operator, op_field.key.Mark(), op_path,
-                "unknown condition operator (StringEqual(s), StringNotEqual(s), StringLike, StringNotLike, "
-                "StringEqual(s)IgnoreCase, StringNotEqual(s)IgnoreCase, with ForAnyValue:/ForAllValues: and "
-                "IfExists)");
-      ok = false;
-      continue;
-    }
-    if (is_null(op_field.value)) {
-      ctx.error(IssueCode::missing_field, op_field.key.Mark(), op_path, "must map claim keys to values");
-      ok = false;
-      continue;
-    }
-    auto keys = mapping(ctx, op_field.value, op_field.mark(), op_path, {}, {}, /*any_key=*/true);
-    if (!keys) {
-      ok = false;
-      continue;
-    }
-    if (keys->empty()) {
-      ctx.error(IssueCode::invalid_value, op_field.mark(), op_path, "must name at least one key");
-      ok = false;
-      continue;
-    }
-    auto& slot = out[op_name];
-    for (const auto& [key_name, key_field] : *keys) {
-      const std::string key_path = join(op_path, key_name);
-      std::string why;
-      if (!ClaimPath::parse(key_name, &why)) {
-        ctx.error(IssueCode::bad_condition_key, key_field.key.Mark(), key_path, "key " + why);
-        ok = false;
-        continue;
-      }
-      if (is_null(key_field.value)) {
-        ctx.error(IssueCode::missing_field, key_field.key.Mark(), key_path, "must list at least one value");
-        ok = false;
-        continue;
-      }
-      auto vals = string_list(ctx, key_field, key_path, /*scalar_ok=*/true);
-      if (!vals) {
-        ok = false;
-        continue;
-      }
-      slot[key_name] = values_of(*vals);
-    }
-  }
-  if (!ok) return std::nullopt;
-  return out;
-}
-
-std::optional<std::map<std::string, std::vector<std::string>>> principal(Ctx& ctx, const Field& f,
-                                                                         const std::string& field) {
+// `jwt:<claim>: [values]` pairs: a Role's principal, and each operator's block of a condition.
+std::optional<std::map<std::string, std::vector<std::string>>> claim_values(Ctx& ctx, const Field& f,
+                                                                            const std::string& field) {
   auto keys = mapping(ctx, f.value, f.mark(), field, {}, {}, /*any_key=*/true);
   if (!keys) return std::nullopt;
   std::map<std::string, std::vector<std::string>> out;
@@ -377,6 +318,47 @@ std::optional<std::map<std::string, std::vector<std::string>>> principal(Ctx& ct
   if (!ok) return std::nullopt;
   return out;
 }
+
+std::optional<Condition> condition(Ctx& ctx, const Field& f, const std::string& field) {
+  auto ops = mapping(ctx, f.value, f.mark(), field, {}, {}, /*any_key=*/true);
+  if (!ops) return std::nullopt;
+  Condition out;
+  bool ok = true;
+  if (ops->empty()) {
+    ctx.error(IssueCode::invalid_value, f.mark(), field, "must name at least one operator");
+    return std::nullopt;
+  }
+  for (const auto& [op_name, op_field] : *ops) {
+    const std::string op_path = join(field, op_name);
+    if (!parse_operator(op_name)) {
+      ctx.error(IssueCode::unknown_operator, op_field.key.Mark(), op_path,
+                "unknown condition operator (StringEqual(s), StringNotEqual(s), StringLike, StringNotLike, "
+                "StringEqual(s)IgnoreCase, StringNotEqual(s)IgnoreCase, with ForAnyValue:/ForAllValues: and "
+                "IfExists)");
+      ok = false;
+      continue;
+    }
+    if (is_null(op_field.value)) {
+      ctx.error(IssueCode::missing_field, op_field.key.Mark(), op_path, "must map claim keys to values");
+      ok = false;
+      continue;
+    }
+    auto keys = claim_values(ctx, op_field, op_path);
+    if (!keys) {
+      ok = false;
+      continue;
+    }
+    if (keys->empty()) {
+      ctx.error(IssueCode::invalid_value, op_field.mark(), op_path, "must name at least one key");
+      ok = false;
+      continue;
+    }
+    out[op_name] = std::move(*keys);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 
 // Per-object line information that the cross-object checks use for warnings.
 struct RoleLines {
@@ -674,7 +656,7 @@ void Loader::role(Ctx& ctx, const Fields& spec, const YAML::Mark& at, ObjectMeta
     }
   }
   if (const Field* f = get(spec, "principal"))
-    if (auto p = principal(ctx, *f, "spec.principal")) o.principal = std::move(*p);
+    if (auto p = claim_values(ctx, *f, "spec.principal")) o.principal = std::move(*p);
   if (const Field* f = get(spec, "condition"))
     if (auto c = condition(ctx, *f, "spec.condition")) o.condition = std::move(*c);
   if (errors_.size() == before) {

@@ -29,8 +29,12 @@ core::Unexpected<ExchangeFailure> refuse_subject(const oidc::VerifyError& e) {
     case VerifyErrc::keys_not_cached:
       return core::fail(ExchangeFailure{{OAuthErrc::invalid_request, "keys not cached"}, true});
     case VerifyErrc::keys_unavailable:
-      return refuse(OAuthErrc::temporarily_unavailable,
-                    "the signing keys of the subject token's issuer cannot be fetched right now; retry later");
+      // The fetch error names internal URLs: the operator's log gets it, the client does not.
+      return core::fail(ExchangeFailure{
+          {OAuthErrc::temporarily_unavailable,
+           "the signing keys of the subject token's issuer cannot be fetched right now; retry later"},
+          false,
+          e.detail});
     case VerifyErrc::malformed: what = "subject_token is not a well-formed signed JWT"; break;
     case VerifyErrc::unsupported_header: what = "subject_token has a header this gateway never accepts"; break;
     case VerifyErrc::missing_issuer: what = "subject_token has no iss claim"; break;

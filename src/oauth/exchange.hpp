@@ -33,6 +33,7 @@ boost::json::object to_json(const TokenResponse& response);
 struct ExchangeFailure {
   OAuthError error;
   bool needs_fetch = false;  // retry with FetchMode::may_fetch on a thread that may block
+  std::string log_detail;    // for the operator's log only (e.g. why keys could not be fetched)
 };
 
 // One consistent view of everything a decision depends on; swapped whole on reload.

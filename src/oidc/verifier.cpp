@@ -1,5 +1,7 @@
 #include "oidc/verifier.hpp"
 
+#include "core/text.hpp"
+
 namespace faasgate::oidc {
 
 std::string_view to_string(VerifyErrc code) noexcept {
@@ -106,7 +108,8 @@ core::Expected<VerifiedSubject, VerifyError> SubjectTokenVerifier::verify(std::s
   auto issuer = snapshot->find(*iss);
   if (!issuer) {
     // iss is printed: it names an issuer, not a credential; bounded because the token is.
-    return core::fail(VerifyError{VerifyErrc::unknown_issuer, std::nullopt, "issuer \"" + *iss + "\" is not trusted"});
+    return core::fail(VerifyError{VerifyErrc::unknown_issuer, std::nullopt,
+                                  "issuer \"" + core::printable(*iss) + "\" is not trusted"});
   }
 
   const auto& header = jwt->header();

@@ -29,6 +29,17 @@ bool is_protocol_error(const beast::error_code& ec) {
   static const auto& http_category = beast::error_code(http::error::bad_method).category();
   return ec.category() == http_category && ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
+
+}  // namespace
+
+// The last answer on a connection that is about to close (the request was refused before a
+// handler saw it).
+static asio::awaitable<void> send_final_error(beast::tcp_stream& stream, std::chrono::seconds timeout,
+                                              http::status status, std::string message) {
+  auto reply = make_error_reply(status, message);
+  reply.response.keep_alive(false);
+  stream.expires_after(timeout);
+  co_await http::async_write(stream, reply.response, use_tuple);
 }
 
 Reply make_error_reply(http::status status, std::string_view message, unsigned version) {
@@ -110,15 +121,11 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
     session->idle = false;
     if (hec) {
       if (hec == http::error::header_limit) {
-        auto reply = make_error_reply(http::status::request_header_fields_too_large, "request header too large");
-        reply.response.keep_alive(false);
-        stream.expires_after(limits_.write_timeout);
-        co_await http::async_write(stream, reply.response, use_tuple);
+        co_await send_final_error(stream, limits_.write_timeout, http::status::request_header_fields_too_large,
+                                  "request header too large");
       } else if (is_protocol_error(hec)) {
-        auto reply = make_error_reply(http::status::bad_request, "malformed HTTP request: " + hec.message());
-        reply.response.keep_alive(false);
-        stream.expires_after(limits_.write_timeout);
-        co_await http::async_write(stream, reply.response, use_tuple);
+        co_await send_final_error(stream, limits_.write_timeout, http::status::bad_request,
+                                  "malformed HTTP request: " + hec.message());
       }
       break;
     }
@@ -128,11 +135,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
     const std::size_t body_limit = body_limit_ ? body_limit_(parser.get().base()) : limits_.body_bytes;
     parser.body_limit(body_limit);
     if (auto declared = parser.content_length(); declared && *declared > body_limit) {
-      auto reply = make_error_reply(http::status::payload_too_large,
-                                    "request body too large: the limit is " + std::to_string(body_limit) + " bytes");
-      reply.response.keep_alive(false);
-      stream.expires_after(limits_.write_timeout);
-      co_await http::async_write(stream, reply.response, use_tuple);
+      co_await send_final_error(stream, limits_.write_timeout, http::status::payload_too_large,
+                                "request body too large: the limit is " + std::to_string(body_limit) + " bytes");
       drain = true;
       break;
     }
@@ -140,16 +144,12 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (bec) {
       if (bec == http::error::body_limit) {
-        auto reply = make_error_reply(http::status::payload_too_large, "request body too large");
-        reply.response.keep_alive(false);
-        stream.expires_after(limits_.write_timeout);
-        co_await http::async_write(stream, reply.response, use_tuple);
+        co_await send_final_error(stream, limits_.write_timeout, http::status::payload_too_large,
+                                  "request body too large: the limit is " + std::to_string(body_limit) + " bytes");
         drain = true;
       } else if (is_protocol_error(bec)) {
-        auto reply = make_error_reply(http::status::bad_request, "malformed HTTP request: " + bec.message());
-        reply.response.keep_alive(false);
-        stream.expires_after(limits_.write_timeout);
-        co_await http::async_write(stream, reply.response, use_tuple);
+        co_await send_final_error(stream, limits_.write_timeout, http::status::bad_request,
+                                  "malformed HTTP request: " + bec.message());
       }
       break;
     }
