@@ -24,7 +24,8 @@ struct LoadSpec {
   std::string method = "GET";
   std::string target = "/";
   std::string content_type;
-  std::function<std::string(std::uint64_t)> body;  // body of the i-th request (may be empty)
+  // The body of each connection's requests (it is asked once per connection); empty: no body.
+  std::function<std::string(std::uint64_t)> body;
   unsigned expected_status = 200;
   unsigned connections = 16;
   std::chrono::milliseconds duration{3000};

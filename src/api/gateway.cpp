@@ -6,8 +6,8 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
-#include "api/form.hpp"
-#include "api/responses.hpp"
+#include "api/gateway_impl.hpp"
+#include "core/text.hpp"
 
 namespace faasgate::api {
 
@@ -45,17 +45,9 @@ bool is_form(std::string_view content_type) {
 
 }  // namespace
 
-Gateway::Gateway(GatewayOptions options, const StateHolder& state, const oauth::TokenExchange& exchange,
-                 boost::asio::thread_pool& blocking, const core::Clock& clock)
-    : options_(std::move(options)), state_(state), exchange_(exchange), blocking_(blocking), clock_(clock) {
-  auto bind = [this](asio::awaitable<Reply> (Gateway::*fn)(Call&)) {
-    return [this, fn](Call& call) { return (this->*fn)(call); };
-  };
-  router_.add({http::verb::get, "/healthz", Guard::public_route, "", bind(&Gateway::healthz)});
-  router_.add({http::verb::post, "/oauth/token", Guard::public_route, "", bind(&Gateway::token)});
-  router_.add({http::verb::get, "/.well-known/openid-configuration", Guard::public_route, "", bind(&Gateway::discovery)});
-  router_.add({http::verb::get, "/.well-known/jwks.json", Guard::public_route, "", bind(&Gateway::jwks)});
-
+Gateway::Gateway(GatewayOptions options, GatewayServices services)
+    : options_(std::move(options)), s_(services) {
+  add_routes();
   const auto& iss = options_.system_issuer;
   discovery_json_ = boost::json::serialize(boost::json::object{
       {"issuer", iss},
@@ -70,8 +62,47 @@ Gateway::Gateway(GatewayOptions options, const StateHolder& state, const oauth::
   });
 }
 
+void Gateway::add_routes() {
+  auto bind = [this](asio::awaitable<Reply> (Gateway::*fn)(Call&)) {
+    return [this, fn](Call& call) { return (this->*fn)(call); };
+  };
+  using http::verb;
+  constexpr auto open = Guard::public_route;
+  constexpr auto guarded = Guard::authenticated;
+  // Identity and operations
+  router_.add({verb::get, "/healthz", open, "", bind(&Gateway::healthz)});
+  router_.add({verb::get, "/metrics", open, "", bind(&Gateway::metrics)});
+  router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
+  router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
+  router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
+  // The REST API (reference §3), each route with the IAM action that guards it.
+  router_.add({verb::get, "/system/info", guarded, "System:Info", bind(&Gateway::info)});
+  router_.add({verb::get, "/system/functions", guarded, "Function:List", bind(&Gateway::list_functions)});
+  router_.add({verb::post, "/system/functions", guarded, "Function:Create", bind(&Gateway::deploy_function)});
+  router_.add({verb::put, "/system/functions", guarded, "Function:Update", bind(&Gateway::update_function)});
+  router_.add({verb::delete_, "/system/functions", guarded, "Function:Delete", bind(&Gateway::delete_function)});
+  router_.add({verb::get, "/system/function/{name}", guarded, "Function:Get", bind(&Gateway::get_function)});
+  router_.add({verb::post, "/system/scale-function/{name}", guarded, "Function:Scale", bind(&Gateway::scale_function)});
+  router_.add({verb::get, "/system/logs", guarded, "Function:Logs", bind(&Gateway::logs)});
+  router_.add({verb::get, "/system/secrets", guarded, "Secret:List", bind(&Gateway::list_secrets)});
+  router_.add({verb::post, "/system/secrets", guarded, "Secret:Create", bind(&Gateway::create_secret)});
+  router_.add({verb::put, "/system/secrets", guarded, "Secret:Update", bind(&Gateway::update_secret)});
+  router_.add({verb::delete_, "/system/secrets", guarded, "Secret:Delete", bind(&Gateway::delete_secret)});
+  router_.add({verb::get, "/system/namespaces", guarded, "Namespace:List", bind(&Gateway::list_namespaces)});
+  router_.add({verb::post, "/system/namespace/", guarded, "Namespace:Create", bind(&Gateway::create_namespace)});
+  router_.add({verb::post, "/system/namespace/{name}", guarded, "Namespace:Create", bind(&Gateway::create_namespace)});
+  router_.add({verb::get, "/system/namespace/{name}", guarded, "Namespace:Get", bind(&Gateway::get_namespace)});
+  router_.add({verb::put, "/system/namespace/{name}", guarded, "Namespace:Update", bind(&Gateway::update_namespace)});
+  router_.add({verb::delete_, "/system/namespace/{name}", guarded, "Namespace:Delete", bind(&Gateway::delete_namespace)});
+  // Functions: open unless the function asks for authentication (IAM function tokens).
+  router_.add({verb::unknown, "/function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke)});
+  router_.add({verb::post, "/async-function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke_async)});
+}
+
 std::size_t Gateway::body_limit(const http::request_header<>& header) const {
-  if (header.target().starts_with("/oauth/token")) return options_.max_token_request_bytes;
+  auto target = header.target();
+  if (target.starts_with("/oauth/token")) return options_.max_token_request_bytes;
+  if (target.starts_with("/function/") || target.starts_with("/async-function/")) return options_.max_invoke_body_bytes;
   return options_.max_body_bytes;
 }
 
@@ -82,13 +113,13 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
   auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
   if (!parsed) co_return error_reply(http::status::bad_request, "bad request target");
   call.path = parsed->path();  // decoded
-  call.query = parsed->encoded_query();
+  call.query = std::string_view(parsed->encoded_query().data(), parsed->encoded_query().size());
 
   auto match = router_.match(call.request.method(), call.path);
   if (!match.route) {
-    if (!match.path_known) co_return error_reply(http::status::not_found, "no route for " + std::string(call.path));
+    if (!match.path_known) co_return error_reply(http::status::not_found, "no route for " + core::printable(call.path));
     auto reply = error_reply(http::status::method_not_allowed,
-                             std::string(call.request.method_string()) + " is not allowed on " + call.path);
+                             std::string(call.request.method_string()) + " is not allowed on " + core::printable(call.path));
     std::string allow;
     for (auto verb : match.allowed) {
       if (!allow.empty()) allow += ", ";
@@ -98,6 +129,22 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
     co_return reply;
   }
   call.params = std::move(match.params);
+
+  if (match.route->guard == Guard::authenticated) {
+    auto state = s_.state.load();
+    auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
+                                          state->generation, s_.clock.now());
+    if (!principal) {
+      auto reply = error_reply(http::status::unauthorized, principal.error().message);
+      // Both schemes are accepted; Bearer first, as the IAM-era clients use it.
+      const bool token_problem = principal.error().code == AuthErrc::invalid_token || principal.error().code == AuthErrc::expired;
+      reply.response.set(http::field::www_authenticate,
+                         token_problem ? "Bearer realm=\"faasgate\", error=\"invalid_token\""
+                                       : "Bearer realm=\"faasgate\", Basic realm=\"faasgate\"");
+      co_return reply;
+    }
+    call.principal = std::move(*principal);
+  }
   co_return co_await match.route->handler(call);
 }
 
@@ -109,8 +156,20 @@ asio::awaitable<Reply> Gateway::discovery(Call&) {
   co_return reply;
 }
 
+asio::awaitable<Reply> Gateway::metrics(Call&) {
+  Metrics::Gauges gauges;
+  auto functions = co_await blocking([&] { return s_.platform.list(""); });
+  if (functions) {
+    for (const auto& f : *functions)
+      gauges.replicas[f.deployment.service + "." + f.deployment.namespace_] = f.available_replicas;
+  }
+  auto depth = co_await blocking([&] { return s_.platform.store().queue_depth(); });
+  if (depth) gauges.queue_depth = *depth;
+  co_return text_reply(http::status::ok, s_.metrics.render(gauges), "text/plain; version=0.0.4");
+}
+
 asio::awaitable<Reply> Gateway::jwks(Call&) {
-  auto state = state_.load();
+  auto state = s_.state.load();
   auto reply = text_reply(http::status::ok, state->jwks_json, "application/jwk-set+json");
   // Short enough that a verifier sees a rotation well before the old key retires.
   reply.response.set(http::field::cache_control, "public, max-age=300");
@@ -135,18 +194,13 @@ asio::awaitable<Reply> Gateway::token(Call& call) {
   auto request = oauth::parse_token_request(params);
   if (!request) co_return oauth_error(request.error());
 
-  auto state = state_.load();
-  auto result = exchange_.exchange(*request, state->exchange, clock_.now(), oidc::FetchMode::cache_only);
+  auto state = s_.state.load();
+  auto result = s_.exchange.exchange(*request, state->exchange, s_.clock.now(), oidc::FetchMode::cache_only);
   if (!result && result.error().needs_fetch) {
     // Keys must be fetched: that may block for seconds, so it runs on the blocking pool, never on
     // an I/O thread. Concurrent misses for one issuer share a single fetch inside the key cache.
-    co_await asio::co_spawn(
-        blocking_,
-        [&]() -> asio::awaitable<void> {
-          result = exchange_.exchange(*request, state->exchange, clock_.now(), oidc::FetchMode::may_fetch);
-          co_return;
-        },
-        asio::use_awaitable);
+    result = co_await blocking(
+        [&] { return s_.exchange.exchange(*request, state->exchange, s_.clock.now(), oidc::FetchMode::may_fetch); });
   }
   if (!result) {
     const auto& failure = result.error();

@@ -1,6 +1,6 @@
 #pragma once
 // The gateway's HTTP face: the route table and the request pipeline
-// (route -> [authenticate -> authorize] -> handler). Handlers turn domain results into statuses;
+// (route -> authenticate -> [authorize] -> handler). Handlers turn domain results into statuses;
 // nothing below this layer knows HTTP.
 #include <boost/asio/thread_pool.hpp>
 
@@ -8,18 +8,25 @@
 #include <memory>
 #include <string>
 
+#include "api/auth.hpp"
+#include "api/invoker.hpp"
+#include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "core/clock.hpp"
 #include "jose/jwk.hpp"
 #include "oauth/exchange.hpp"
+#include "platform/platform.hpp"
 
 namespace faasgate::api {
 
+class AsyncWorkers;
+
 // Everything that reloads (IAM objects, trusted issuers, signing keys), as one snapshot.
 struct GatewayState {
+  std::uint64_t generation = 0;  // increases with every snapshot
   oauth::ExchangeState exchange;
-  jose::KeySet published_keys;  // the system issuer's keys at the time the snapshot was built
-  std::string jwks_json;        // published_keys serialised once
+  jose::KeySet published_keys;   // the system issuer's keys at the time the snapshot was built
+  std::string jwks_json;         // published_keys serialised once
 };
 
 class StateHolder {
@@ -32,33 +39,76 @@ class StateHolder {
 };
 
 struct GatewayOptions {
-  std::string system_issuer;             // e.g. http://127.0.0.1:8080
-  std::size_t max_body_bytes = 1 << 20;  // API bodies
+  std::string system_issuer;                        // e.g. http://127.0.0.1:8080
+  std::size_t max_body_bytes = 1 << 20;             // /system API bodies
+  std::size_t max_invoke_body_bytes = 32 << 20;     // function invocations
   std::size_t max_token_request_bytes = 64 * 1024;
+  std::string version;
+  std::string commit;
+};
+
+struct GatewayServices {
+  const StateHolder& state;
+  const oauth::TokenExchange& exchange;
+  Authenticator& auth;
+  platform::Platform& platform;
+  Invoker& invoker;
+  AsyncWorkers* async_workers;  // may be null (tests)
+  Metrics& metrics;
+  boost::asio::thread_pool& blocking;
+  const core::Clock& clock;
 };
 
 class Gateway {
  public:
-  Gateway(GatewayOptions options, const StateHolder& state, const oauth::TokenExchange& exchange,
-          boost::asio::thread_pool& blocking, const core::Clock& clock);
+  Gateway(GatewayOptions options, GatewayServices services);
 
   asio::awaitable<Reply> handle(Request&& request, const RequestInfo& info);
+  // Ends long-lived streams (logs with follow) so that a graceful shutdown can finish.
+  void stop_streams() noexcept { stopping_ = true; }
   std::size_t body_limit(const http::request_header<>& header) const;
   const Router& router() const noexcept { return router_; }
 
  private:
+  // identity
   asio::awaitable<Reply> token(Call& call);
   asio::awaitable<Reply> discovery(Call& call);
   asio::awaitable<Reply> jwks(Call& call);
   asio::awaitable<Reply> healthz(Call& call);
+  asio::awaitable<Reply> metrics(Call& call);
+  // /system
+  asio::awaitable<Reply> info(Call& call);
+  asio::awaitable<Reply> list_functions(Call& call);
+  asio::awaitable<Reply> get_function(Call& call);
+  asio::awaitable<Reply> deploy_function(Call& call);
+  asio::awaitable<Reply> update_function(Call& call);
+  asio::awaitable<Reply> delete_function(Call& call);
+  asio::awaitable<Reply> scale_function(Call& call);
+  asio::awaitable<Reply> list_secrets(Call& call);
+  asio::awaitable<Reply> create_secret(Call& call);
+  asio::awaitable<Reply> update_secret(Call& call);
+  asio::awaitable<Reply> delete_secret(Call& call);
+  asio::awaitable<Reply> list_namespaces(Call& call);
+  asio::awaitable<Reply> get_namespace(Call& call);
+  asio::awaitable<Reply> create_namespace(Call& call);
+  asio::awaitable<Reply> update_namespace(Call& call);
+  asio::awaitable<Reply> delete_namespace(Call& call);
+  asio::awaitable<Reply> logs(Call& call);
+  // functions
+  asio::awaitable<Reply> invoke(Call& call);
+  asio::awaitable<Reply> invoke_async(Call& call);
+
+  // Runs blocking domain work (SQLite, process control) off the I/O threads.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F>> blocking(F f);
+
+  void add_routes();
 
   GatewayOptions options_;
-  const StateHolder& state_;
-  const oauth::TokenExchange& exchange_;
-  boost::asio::thread_pool& blocking_;
-  const core::Clock& clock_;
+  GatewayServices s_;
   Router router_;
   std::string discovery_json_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace faasgate::api

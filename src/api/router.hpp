@@ -11,12 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "api/auth.hpp"
 #include "server/http_server.hpp"
 
 namespace faasgate::api {
 
 namespace http = server::http;
 namespace asio = server::asio;
+namespace beast = server::beast;
 using server::Reply;
 using server::Request;
 using server::RequestInfo;
@@ -30,6 +32,7 @@ struct Call {
   PathParams params;      // {name} segments of the pattern
   std::string path;       // decoded path, without the query
   std::string_view query; // raw query string, without '?'
+  std::optional<Principal> principal;  // set on guarded routes, after authentication
 };
 
 using RouteHandler = std::function<asio::awaitable<Reply>(Call&)>;

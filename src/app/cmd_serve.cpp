@@ -12,14 +12,19 @@
 #include <iostream>
 #include <thread>
 
+#include "api/async_worker.hpp"
 #include "api/gateway.hpp"
+#include "app/admin_password.hpp"
 #include "app/commands.hpp"
 #include "app/state_loader.hpp"
 #include "app/version.hpp"
 #include "core/duration.hpp"
 #include "oidc/curl_fetcher.hpp"
 #include "oidc/key_cache.hpp"
+#include "platform/platform.hpp"
+#include "provider/runtime.hpp"
 #include "server/http_server.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace faasgate::app {
 
@@ -34,6 +39,7 @@ struct ServeOptions {
   std::string iam_dir;
   std::string system_issuer;
   std::string issuer_key;
+  std::string admin_password_file;
   unsigned threads = 0;
   std::string log_level = "info";
   std::string jwks_refetch_cooldown = "30s";
@@ -71,8 +77,10 @@ void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_logger_mt("faasgate");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::info);
+  // A flush per line is a write(2) per request; warnings flush at once, the rest every second.
+  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 int serve(const ServeOptions& o) {
@@ -142,7 +150,42 @@ int serve(const ServeOptions& o) {
   state.store(*initial);
 
   oauth::TokenExchange exchange(gateway_options.system_issuer);
-  gateway = std::make_unique<api::Gateway>(gateway_options, state, exchange, blocking, clock);
+
+  // The functions platform: state in SQLite, functions as local processes.
+  auto store = store::SqliteStore::open(fs::path(o.data_dir) / "faasgate.db", o.data_dir);
+  if (!store) {
+    std::cerr << "faasgate serve: cannot open the database: " << store.error().message << "\n";
+    return 1;
+  }
+  if (auto released = (*store)->release_leases(); !released) {
+    std::cerr << "faasgate serve: cannot recover the async queue: " << released.error().message << "\n";
+    return 1;
+  }
+  provider::RuntimeOptions runtime_options;
+  runtime_options.work_dir = fs::path(o.data_dir) / "functions";
+  provider::Runtime runtime(io, runtime_options);
+  platform::Platform platform(**store, runtime);
+  platform.restore();
+
+  auto admin_password = load_admin_password(o.admin_password_file, o.data_dir);
+  if (!admin_password) {
+    std::cerr << "faasgate serve: " << admin_password.error() << "\n";
+    return 1;
+  }
+  if (admin_password->generated) {
+    std::cout << "faasgate: generated the admin password (user admin) into " << admin_password->path
+              << " (mode 0600); read it from there" << std::endl;
+  }
+  api::Authenticator auth(std::move(admin_password->password), gateway_options.system_issuer);
+  api::UpstreamPool upstreams;
+  api::Metrics metrics;
+  api::Invoker invoker(platform, upstreams, metrics);
+  api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock);
+  gateway_options.version = kVersion;
+  gateway_options.commit = kCommit;
+  gateway = std::make_unique<api::Gateway>(
+      gateway_options,
+      api::GatewayServices{state, exchange, auth, platform, invoker, &async_workers, metrics, blocking, clock});
 
   // Reload: poll for changes (robust with Kubernetes' symlink-swapped ConfigMap volumes, where
   // inotify sees little) and swap the whole snapshot; a broken change keeps the last good set.
@@ -152,6 +195,7 @@ int serve(const ServeOptions& o) {
   std::thread reloader([&] {
     std::unique_lock lock(reload_mu);
     while (!reload_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop_reloader.load(); })) {
+      platform.flush_invocations();
       if (!loader.changed(clock.now())) continue;
       auto next = loader.load(clock.now());
       if (!next) {
@@ -168,10 +212,13 @@ int serve(const ServeOptions& o) {
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {}: shutting down gracefully", signal);
+    gateway->stop_streams();
+    async_workers.stop();
     http.shutdown([&io] { io.stop(); });
   });
 
   http.start();
+  async_workers.start();
   spdlog::info("faasgate {} serving as issuer {} with signing key {}", kVersion, gateway_options.system_issuer,
                (*initial)->exchange.keys->current().kid());
   std::cout << "faasgate: listening on " << url_of(bound) << std::endl;
@@ -188,6 +235,8 @@ int serve(const ServeOptions& o) {
   reload_cv.notify_all();
   reloader.join();
   blocking.join();
+  runtime.shutdown();  // SIGTERM, then SIGKILL after the grace period, to every function process
+  platform.flush_invocations();
   spdlog::info("stopped");
   return 0;
 }
@@ -201,6 +250,8 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--iam-dir", o->iam_dir, "Directory of JwtIssuer, Policy and Role manifests (*.yaml), watched for changes");
   command.add_option("--system-issuer", o->system_issuer, "The gateway's issuer URL (default http://<listen address>)");
   command.add_option("--issuer-key", o->issuer_key, "P-256 private key (PEM) to sign access tokens (default: generated in --data-dir)");
+  command.add_option("--admin-password-file", o->admin_password_file,
+                     "File holding the admin's password for basic auth (default: generated into --data-dir)");
   command.add_option("--threads", o->threads, "I/O threads (default: one per core)");
   command.add_option("--jwks-refetch-cooldown", o->jwks_refetch_cooldown,
                      "Least time between two fetches of one issuer's keys (unknown kids trigger a fetch)")

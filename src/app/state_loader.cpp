@@ -60,6 +60,7 @@ core::Expected<std::shared_ptr<const api::GatewayState>, std::vector<std::string
   if (!ring) return core::fail(std::vector<std::string>{ring.error()});
 
   auto state = std::make_shared<api::GatewayState>();
+  state->generation = ++generation_;
   state->exchange.verifier = std::make_shared<oidc::SubjectTokenVerifier>(*issuers, key_cache_);
   state->exchange.engine = std::move(*engine);
   state->exchange.keys = std::make_shared<const oauth::KeyRing>(std::move(*ring));

@@ -41,6 +41,7 @@ class StateLoader {
   std::string last_stamp_;
   core::Instant next_key_change_ = core::Instant::max();
   std::vector<std::string> warnings_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace faasgate::app

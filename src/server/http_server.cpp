@@ -112,7 +112,9 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-    parser.body_limit(limits_.body_bytes);
+    // The body limit depends on the route, known once the header is read: until then none, or
+    // Beast would refuse a large Content-Length while parsing the header, as a malformed request.
+    parser.body_limit(boost::none);
     session->idle = true;
     stream.expires_after(first ? limits_.read_timeout : limits_.idle_timeout);
     first = false;

@@ -4,6 +4,7 @@ The tests run the real `faasgate` binary on a loopback port chosen by the OS, ag
 an HTTP server serving an identity provider's discovery document and keys, and tokens signed by
 jwcrypto (an implementation nobody here wrote). Only 127.0.0.1 is ever contacted.
 """
+import base64
 import http.server
 import json
 import os
@@ -181,6 +182,20 @@ class Gateway:
         """Runs another faasgate subcommand against this gateway's data directory."""
         return subprocess.run([FAASGATE_BIN, *args], capture_output=True, text=True, check=check, timeout=60)
 
+    def admin_auth(self):
+        with open(os.path.join(self.data_dir, "admin-password")) as f:
+            password = f.read().strip()
+        return "Basic " + base64.b64encode(("admin:" + password).encode()).decode()
+
+    def api(self, method, path, body=None, auth=None, headers=None):
+        """A call to the REST API as the admin (or with `auth` as the Authorization header)."""
+        h = {"Authorization": auth or self.admin_auth()}
+        if body is not None and not isinstance(body, (str, bytes)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        return request(method, self.url + path, body=body, headers=h)
+
     def get(self, path, **kw):
         return request("GET", self.url + path, **kw)
 
@@ -208,7 +223,15 @@ class Gateway:
             time.sleep(0.1)
         raise AssertionError("timed out waiting for " + message + "\n" + self.logs())
 
+    def kill(self):
+        """SIGKILL: no chance to clean up, as in a crash."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
     def stop(self):
+        if self.log.closed:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -228,3 +251,37 @@ def verify_with_jwcrypto(token, keyset, issuer):
     """Verifies a gateway token with jwcrypto and the gateway's published keys."""
     checked = jwt.JWT(jwt=token, key=keyset, algs=["ES256"], check_claims={"iss": issuer, "aud": issuer, "exp": None})
     return json.loads(checked.claims)
+
+
+class CallbackReceiver:
+    """A real HTTP server on 127.0.0.1 that records the callbacks of async invocations."""
+
+    def __init__(self):
+        self.calls = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.calls.append({"headers": dict(self.headers), "body": body})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/callback" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def call_ids(self):
+        with self.lock:
+            return {c["headers"].get("X-Call-Id") for c in self.calls}
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,54 @@
+#pragma once
+// Runs queued asynchronous invocations: leases them from the store, invokes the function, keeps
+// the result, POSTs it to the callback (retrying with backoff) and only then completes the call.
+// At-least-once: a call leased by a gateway that died is leased again once its lease expires, and
+// a gateway releases the leases of its predecessor at start.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "api/invoker.hpp"
+#include "core/clock.hpp"
+#include "store/store.hpp"
+
+namespace faasgate::api {
+
+struct AsyncOptions {
+  unsigned workers = 4;
+  std::chrono::seconds lease{300};
+  std::chrono::milliseconds idle_poll{200};
+  std::uint32_t max_attempts = 10;
+  std::chrono::seconds backoff_min{1};
+  std::chrono::seconds backoff_max{60};
+  std::chrono::seconds callback_timeout{10};
+};
+
+class AsyncWorkers {
+ public:
+  AsyncWorkers(boost::asio::io_context& io, store::Store& store, Invoker& invoker, boost::asio::thread_pool& blocking,
+               const core::Clock& clock, AsyncOptions options = {});
+  void start();
+  void stop();   // workers finish the call in hand and exit
+  void wake();   // a call was enqueued: look now instead of at the next poll
+
+ private:
+  boost::asio::awaitable<void> run(std::shared_ptr<boost::asio::steady_timer> timer);
+  boost::asio::awaitable<void> handle(store::AsyncCall call);
+  std::chrono::seconds backoff(std::uint32_t attempts) const;
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  Invoker& invoker_;
+  boost::asio::thread_pool& blocking_;
+  const core::Clock& clock_;
+  AsyncOptions options_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> timers_;
+};
+
+}  // namespace faasgate::api

@@ -1,0 +1,74 @@
+#pragma once
+// Who is calling: the admin (HTTP basic auth, user "admin") or the bearer of an access token
+// minted by this gateway (verified with its own published keys). Anything else is refused.
+//
+// Verified tokens are cached by the SHA-256 of the token, so a repeated token does not pay a
+// signature verification per request; expiry is still checked against `now` on every use, and a
+// change of the published keys (a snapshot with a new generation) invalidates the cache.
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "jose/jwk.hpp"
+
+namespace faasgate::api {
+
+struct Principal {
+  enum class Kind { admin, token };
+  Kind kind = Kind::admin;
+  std::string subject;                                 // "admin", or the token's sub
+  std::shared_ptr<const boost::json::object> claims;  // the token's verified claims
+  std::string jti;
+  std::string original_issuer;                         // fed:iss
+  std::vector<std::string> policies;                   // the token's policy claim
+  bool is_admin() const noexcept { return kind == Kind::admin; }
+};
+
+enum class AuthErrc { missing, malformed, bad_credentials, invalid_token, expired };
+
+struct AuthError {
+  AuthErrc code;
+  std::string message;  // for the 401 body and WWW-Authenticate; never the credential
+};
+
+class Authenticator {
+ public:
+  Authenticator(core::Secret admin_password, std::string system_issuer, std::size_t cache_capacity = 10'000);
+
+  // `authorization`: the Authorization header's value (empty when absent). `keys` and
+  // `keys_generation`: the system issuer's currently published keys.
+  core::Expected<Principal, AuthError> authenticate(std::string_view authorization, const jose::KeySet& keys,
+                                                    std::uint64_t keys_generation, core::Instant now);
+
+  const std::string& system_issuer() const noexcept { return system_issuer_; }
+
+ private:
+  struct Cached {
+    Principal principal;
+    long long expires_at = 0;
+    std::uint64_t generation = 0;
+    std::list<std::string>::iterator lru;
+  };
+  core::Expected<Principal, AuthError> verify_bearer(std::string_view token, const jose::KeySet& keys,
+                                                     std::uint64_t generation, core::Instant now);
+
+  core::Secret admin_password_;
+  std::string system_issuer_;
+  std::size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Cached> cache_;  // key: SHA-256 of the token (binary)
+  std::list<std::string> lru_;                     // most recent first
+};
+
+}  // namespace faasgate::api

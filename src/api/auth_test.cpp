@@ -1,0 +1,77 @@
+#include "api/auth.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/base64.hpp"
+#include "jose/jwt.hpp"
+
+namespace faasgate::api {
+namespace {
+
+const core::Instant kNow = core::from_unix(1'700'000'000);
+constexpr const char* kIss = "http://127.0.0.1:8080";
+
+std::string basic(std::string_view user_password) { return "Basic " + core::base64_encode(
+    std::span(reinterpret_cast<const std::uint8_t*>(user_password.data()), user_password.size())); }
+
+class AuthTest : public ::testing::Test {
+ protected:
+  jose::Signer key_ = jose::Signer::generate();
+  jose::KeySet keys_{{key_.public_key()}};
+  Authenticator auth_{core::Secret("pa55"), kIss};
+
+  std::string token(long long exp_in, std::string iss = kIss) {
+    const long long t = core::to_unix(kNow);
+    return *key_.sign({{"iss", iss}, {"aud", iss}, {"sub", "fed:ci"}, {"iat", t}, {"exp", t + exp_in},
+                       {"jti", "j1"}, {"fed:iss", "https://k8s"}, {"policy", boost::json::array{"p1", "p2"}}});
+  }
+};
+
+TEST_F(AuthTest, AdminBasicAuth) {
+  auto p = auth_.authenticate(basic("admin:pa55"), keys_, 1, kNow);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(p->is_admin());
+  EXPECT_EQ(auth_.authenticate(basic("admin:wrong"), keys_, 1, kNow).error().code, AuthErrc::bad_credentials);
+  EXPECT_EQ(auth_.authenticate(basic("root:pa55"), keys_, 1, kNow).error().code, AuthErrc::bad_credentials);
+  EXPECT_EQ(auth_.authenticate("Basic !!!", keys_, 1, kNow).error().code, AuthErrc::malformed);
+  EXPECT_EQ(auth_.authenticate("", keys_, 1, kNow).error().code, AuthErrc::missing);
+  EXPECT_EQ(auth_.authenticate("Digest x", keys_, 1, kNow).error().code, AuthErrc::malformed);
+}
+
+TEST_F(AuthTest, GatewayTokens) {
+  auto p = auth_.authenticate("Bearer " + token(600), keys_, 1, kNow);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_FALSE(p->is_admin());
+  EXPECT_EQ(p->subject, "fed:ci");
+  EXPECT_EQ(p->original_issuer, "https://k8s");
+  EXPECT_EQ(p->policies, (std::vector<std::string>{"p1", "p2"}));
+}
+
+TEST_F(AuthTest, CachedTokensStillExpireOnTime) {
+  auto t = token(600);
+  ASSERT_TRUE(auth_.authenticate("Bearer " + t, keys_, 1, kNow).has_value());
+  // exp + 60 s leeway, exactly as an uncached verification would decide.
+  EXPECT_TRUE(auth_.authenticate("Bearer " + t, keys_, 1, kNow + std::chrono::seconds(659)).has_value());
+  auto late = auth_.authenticate("Bearer " + t, keys_, 1, kNow + std::chrono::seconds(660));
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, AuthErrc::expired);
+}
+
+TEST_F(AuthTest, ANewKeyGenerationReverifies) {
+  auto t = token(600);
+  ASSERT_TRUE(auth_.authenticate("Bearer " + t, keys_, 1, kNow).has_value());
+  jose::KeySet other{{jose::Signer::generate().public_key()}};
+  EXPECT_EQ(auth_.authenticate("Bearer " + t, other, 2, kNow).error().code, AuthErrc::invalid_token);
+}
+
+TEST_F(AuthTest, ForeignOrTamperedTokensAreRefused) {
+  EXPECT_EQ(auth_.authenticate("Bearer " + token(600, "https://other"), keys_, 1, kNow).error().code,
+            AuthErrc::invalid_token);
+  auto t = token(600);
+  t[t.size() - 3] = t[t.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(auth_.authenticate("Bearer " + t, keys_, 1, kNow).error().code, AuthErrc::invalid_token);
+  EXPECT_EQ(auth_.authenticate("Bearer not-a-token", keys_, 1, kNow).error().code, AuthErrc::invalid_token);
+}
+
+}  // namespace
+}  // namespace faasgate::api

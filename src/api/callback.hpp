@@ -1,0 +1,29 @@
+#pragma once
+// POSTs an async invocation's result to its X-Callback-Url (libcurl, blocking: run it on the
+// blocking pool). Bounded in time and size; redirects are not followed.
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace faasgate::api {
+
+struct CallbackRequest {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::seconds timeout{10};
+};
+
+struct CallbackOutcome {
+  bool delivered = false;  // a 2xx answer
+  long status = 0;         // 0 when there was no HTTP answer
+  std::string error;       // why not delivered
+};
+
+CallbackOutcome post_callback(const CallbackRequest& request);
+
+// Only absolute http(s) URLs are accepted as callbacks.
+bool valid_callback_url(std::string_view url);
+
+}  // namespace faasgate::api

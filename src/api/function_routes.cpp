@@ -1,0 +1,73 @@
+// /function/{name}[.{ns}][/path] and /async-function/...: invoking functions.
+#include <boost/json/serialize.hpp>
+
+#include "api/async_worker.hpp"
+#include "api/callback.hpp"
+#include "api/gateway_impl.hpp"
+#include "oauth/mint.hpp"
+
+namespace faasgate::api {
+
+namespace {
+
+struct Target {
+  std::string name;
+  std::string namespace_;
+  std::string path;  // with a leading '/'
+};
+
+core::Expected<Target, std::string> target_of(const Call& call) {
+  auto [name, ns] = split_function_name(call.params.at("name"));
+  if (!model::valid_name(name) || !model::valid_name(ns)) {
+    return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
+  }
+  return Target{std::move(name), std::move(ns), "/" + call.params.at("rest")};
+}
+
+}  // namespace
+
+asio::awaitable<Reply> Gateway::invoke(Call& call) {
+  auto target = target_of(call);
+  if (!target) co_return error_reply(http::status::bad_request, target.error());
+  Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
+                        oauth::new_token_id(), std::move(call.request)};
+  auto executor = co_await asio::this_coro::executor;
+  // Named values only: GCC 12 miscompiles temporaries built inside a co_await expression.
+  auto response = co_await s_.invoker.invoke(executor, std::move(invocation));
+  Reply reply{std::move(response), {}};
+  co_return reply;
+}
+
+asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
+  auto target = target_of(call);
+  if (!target) co_return error_reply(http::status::bad_request, target.error());
+  if (!s_.platform.runtime().mode(target->namespace_, target->name)) {
+    co_return error_reply(http::status::not_found, "function " + target->name + "." + target->namespace_ + " not found");
+  }
+  store::AsyncCall queued;
+  queued.id = oauth::new_token_id();
+  queued.function = target->name;
+  queued.namespace_ = target->namespace_;
+  queued.method = std::string(call.request.method_string());
+  queued.path = target->path;
+  queued.query = std::string(call.query);
+  queued.callback_url = std::string(call.request["X-Callback-Url"]);
+  if (!queued.callback_url.empty() && !valid_callback_url(queued.callback_url)) {
+    co_return error_reply(http::status::bad_request, "X-Callback-Url must be an absolute http(s) URL");
+  }
+  for (const auto& field : call.request) {
+    if (field.name() == http::field::authorization || field.name() == http::field::connection) continue;
+    queued.headers.emplace_back(field.name_string(), field.value());
+  }
+  queued.body = std::move(call.request.body());
+  queued.enqueued_at = s_.clock.now();
+  // 202 only once the call is durable: a crash after this point does not lose it.
+  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued); });
+  if (!stored) co_return error_reply(http::status::internal_server_error, "cannot queue the call: " + stored.error().message);
+  if (s_.async_workers) s_.async_workers->wake();
+  auto reply = status_only(http::status::accepted);
+  reply.response.set("X-Call-Id", queued.id);
+  co_return reply;
+}
+
+}  // namespace faasgate::api

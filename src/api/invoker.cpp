@@ -1,0 +1,142 @@
+#include "api/invoker.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <cstdio>
+
+namespace faasgate::api {
+
+namespace http = server::http;
+namespace asio = server::asio;
+
+namespace {
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
+bool hop_by_hop(http::field f) {
+  switch (f) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+    case http::field::content_length:
+      return true;
+    default:
+      return false;
+  }
+}
+
+server::Response plain(http::status status, std::string message) {
+  server::Response res{status, 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::move(message) + "\n";
+  return res;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", s);
+  return buf;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> split_function_name(std::string_view qualified) {
+  auto dot = qualified.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == qualified.size())
+    return {std::string(qualified), std::string(model::kDefaultNamespace)};
+  return {std::string(qualified.substr(0, dot)), std::string(qualified.substr(dot + 1))};
+}
+
+Invoker::Invoker(platform::Platform& platform, UpstreamPool& upstreams, Metrics& metrics)
+    : platform_(platform), upstreams_(upstreams), metrics_(metrics) {}
+
+asio::awaitable<server::Response> Invoker::invoke(asio::any_io_executor executor, Invocation call) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+  auto mode = platform_.runtime().mode(call.namespace_, call.name);
+  server::Response response;
+  if (!mode) {
+    response = plain(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
+  } else if (*mode == provider::Mode::http) {
+    response = co_await invoke_http(executor, call);
+  } else {
+    response = co_await invoke_classic(call);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  response.set("X-Call-Id", call.call_id);
+  response.set("X-Start-Time", std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   started_wall.time_since_epoch()).count()));
+  response.set("X-Duration-Seconds", seconds_text(seconds));
+  if (mode) {
+    platform_.record_invocation(call.namespace_, call.name);
+    metrics_.observe_invocation(call.name + "." + call.namespace_, response.result_int(), seconds);
+  }
+  co_return response;
+}
+
+asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor executor, Invocation& call) {
+  auto& runtime = platform_.runtime();
+  auto replica = runtime.pick(call.namespace_, call.name);
+  if (!replica) co_return plain(http::status::service_unavailable, "no replica of " + call.name + " is ready");
+
+  server::Request upstream{call.request.method(), call.path + (call.query.empty() ? "" : "?" + call.query), 11};
+  for (const auto& field : call.request) {
+    if (!hop_by_hop(field.name())) upstream.set(field.name_string(), field.value());
+  }
+  upstream.set(http::field::host, "127.0.0.1:" + std::to_string(replica->endpoint.port()));
+  upstream.set("X-Call-Id", call.call_id);
+  upstream.body() = std::move(call.request.body());
+  upstream.keep_alive(true);
+  upstream.prepare_payload();
+
+  auto answer = co_await upstreams_.send(executor, replica->endpoint, upstream, runtime.timeout(call.namespace_, call.name));
+  if (!answer) {
+    const auto& e = answer.error();
+    if (e.code == UpstreamErrc::timeout) co_return plain(http::status::gateway_timeout, e.message);
+    runtime.report_failure(call.namespace_, call.name, *replica);
+    upstreams_.forget(replica->endpoint);
+    co_return plain(http::status::bad_gateway, e.message);
+  }
+  server::Response response{answer->result(), 11};
+  for (const auto& field : *answer) {
+    if (!hop_by_hop(field.name())) response.set(field.name_string(), field.value());
+  }
+  response.body() = std::move(answer->body());
+  response.set("X-Served-By", call.name + "-" + std::to_string(replica->replica));
+  co_return response;
+}
+
+asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
+  provider::ClassicRequest request;
+  request.method = std::string(call.request.method_string());
+  request.path = call.path;
+  request.query = call.query;
+  for (const auto& field : call.request) request.headers.emplace_back(field.name_string(), field.value());
+  request.body = std::move(call.request.body());
+  const auto content_type = std::string(call.request[http::field::content_type]);
+
+  auto result = co_await platform_.runtime().invoke_classic(call.namespace_, call.name, std::move(request));
+  if (!result) {
+    const auto& e = result.error();
+    switch (e.code) {
+      case provider::RuntimeErrc::not_found: co_return plain(http::status::not_found, e.message);
+      case provider::RuntimeErrc::timeout: co_return plain(http::status::gateway_timeout, e.message);
+      case provider::RuntimeErrc::too_large: co_return plain(http::status::bad_gateway, e.message);
+      default: co_return plain(http::status::bad_gateway, e.message);
+    }
+  }
+  // As the classic watchdog: 200 with stdout, or 500 with it when the process failed.
+  server::Response response{result->exit_code == 0 ? http::status::ok : http::status::internal_server_error, 11};
+  response.set(http::field::content_type, content_type.empty() ? "text/plain; charset=utf-8" : content_type);
+  response.body() = std::move(result->body);
+  response.set("X-Served-By", call.name);
+  co_return response;
+}
+
+}  // namespace faasgate::api

@@ -1,0 +1,45 @@
+#pragma once
+// Invokes a function the way the gateway's /function route and the async workers both need:
+// classic mode through the runtime (one process per request), http mode through the upstream
+// pool to a replica. Counts the invocation and observes its duration.
+#include <chrono>
+#include <string>
+
+#include "api/metrics.hpp"
+#include "api/upstream.hpp"
+#include "platform/platform.hpp"
+#include "provider/runtime.hpp"
+#include "server/http_server.hpp"
+
+namespace faasgate::api {
+
+struct Invocation {
+  std::string name;
+  std::string namespace_;
+  std::string path;   // after the function name, with a leading '/'
+  std::string query;  // without '?'
+  std::string call_id;
+  server::Request request;  // method, headers and body as received
+};
+
+class Invoker {
+ public:
+  Invoker(platform::Platform& platform, UpstreamPool& upstreams, Metrics& metrics);
+
+  // Always answers: a function that is missing is 404, one that fails 502, one that is too slow
+  // 504. The answer carries X-Call-Id, X-Start-Time and X-Duration-Seconds.
+  server::asio::awaitable<server::Response> invoke(server::asio::any_io_executor executor, Invocation call);
+
+ private:
+  server::asio::awaitable<server::Response> invoke_http(server::asio::any_io_executor executor, Invocation& call);
+  server::asio::awaitable<server::Response> invoke_classic(Invocation& call);
+
+  platform::Platform& platform_;
+  UpstreamPool& upstreams_;
+  Metrics& metrics_;
+};
+
+// "name" or "name.namespace" (the namespace is after the last dot, as upstream splits it).
+std::pair<std::string, std::string> split_function_name(std::string_view qualified);
+
+}  // namespace faasgate::api

@@ -1,0 +1,15 @@
+#include "model/model.hpp"
+
+namespace faasgate::model {
+
+bool valid_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace faasgate::model

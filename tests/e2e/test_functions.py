@@ -1,0 +1,278 @@
+"""End to end: the functions platform, as a new user would drive it with curl and the README."""
+import json
+import os
+import time
+import unittest
+import urllib.parse
+
+import harness
+from harness import CallbackReceiver, Gateway, IdentityProvider, K8S_ISSUER, issuer_manifest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HTTP_ECHO = "/usr/bin/python3 " + os.path.join(HERE, "fixtures", "http_echo.py")
+
+
+def deployment(name, process, namespace="openfaas-fn", **extra):
+    body = {"service": name, "image": "example/" + name + ":latest", "namespace": namespace, "envProcess": process}
+    body.update(extra)
+    return body
+
+
+class FunctionsTest(unittest.TestCase):
+    def setUp(self):
+        self.gw = Gateway()
+
+    def tearDown(self):
+        self.gw.close()
+
+    def deploy(self, body, expect=202):
+        r = self.gw.api("POST", "/system/functions", body)
+        self.assertEqual(r.status, expect, r.body)
+        return r
+
+    def wait_ready(self, name, ns="openfaas-fn", replicas=1):
+        def ready():
+            r = self.gw.api("GET", "/system/function/%s?namespace=%s" % (name, ns))
+            return r.status == 200 and r.json()["availableReplicas"] >= replicas
+        self.gw.wait_until(ready, timeout=30, message="%s to be ready" % name)
+
+    # --- authentication -------------------------------------------------------------------
+
+    def test_system_api_requires_authentication(self):
+        r = harness.request("GET", self.gw.url + "/system/functions")
+        self.assertEqual(r.status, 401)
+        self.assertIn("Bearer", r.headers["WWW-Authenticate"])
+        r = self.gw.api("GET", "/system/functions", auth="Basic YWRtaW46d3Jvbmc=")  # admin:wrong
+        self.assertEqual(r.status, 401)
+        r = self.gw.api("GET", "/system/functions", auth="Bearer not.a.token")
+        self.assertEqual(r.status, 401)
+        self.assertIn('error="invalid_token"', r.headers["WWW-Authenticate"])
+        self.assertEqual(self.gw.api("GET", "/system/functions").status, 200)
+        mode = os.stat(os.path.join(self.gw.data_dir, "admin-password")).st_mode & 0o777
+        self.assertEqual(mode, 0o600)
+        self.assertNotIn(self.gw.admin_auth().split()[1], self.gw.logs())
+
+    def test_info(self):
+        info = self.gw.api("GET", "/system/info").json()
+        self.assertEqual(info["provider"]["provider"], "faasgate")
+        self.assertEqual(info["provider"]["orchestration"], "local")
+        self.assertIn("release", info["version"])
+
+    # --- classic mode ---------------------------------------------------------------------
+
+    def test_classic_shell_function(self):
+        self.deploy(deployment("hello", "sh -c 'echo \"$Http_Method $Http_Path $Http_Query\"; cat; echo oops >&2'",
+                               envVars={"greeting": "hi"}))
+        r = harness.request("POST", self.gw.url + "/function/hello/sub/path?x=1", body="payload")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body.decode(), "POST /sub/path x=1\npayload")
+        self.assertTrue(r.headers["X-Call-Id"])
+        self.assertTrue(r.headers["X-Start-Time"])
+        # stderr is in the logs, as NDJSON
+        def logged():
+            r = self.gw.api("GET", "/system/logs?name=hello&namespace=openfaas-fn&tail=5")
+            lines = [json.loads(l) for l in r.body.decode().splitlines() if l]
+            return r.status == 200 and any(l["text"] == "oops" for l in lines)
+        self.gw.wait_until(logged, message="stderr in the logs")
+        line = json.loads(self.gw.api("GET", "/system/logs?name=hello&tail=1").body.decode().splitlines()[-1])
+        self.assertEqual(set(line), {"name", "namespace", "instance", "timestamp", "text"})
+        self.assertEqual(line["namespace"], "openfaas-fn")
+
+    def test_failing_and_slow_functions(self):
+        self.deploy(deployment("fails", "sh -c 'echo bad; exit 3'"))
+        r = harness.request("POST", self.gw.url + "/function/fails", body="")
+        self.assertEqual(r.status, 500)
+        self.assertIn(b"bad", r.body)
+        self.deploy(deployment("slow", "sleep 30", envVars={"exec_timeout": "1s"}))
+        r = harness.request("POST", self.gw.url + "/function/slow", body="")
+        self.assertEqual(r.status, 504)
+        self.assertEqual(harness.request("POST", self.gw.url + "/function/nothere").status, 404)
+
+    # --- http mode, scaling, secrets ------------------------------------------------------
+
+    def test_http_mode_with_replicas_and_a_secret(self):
+        self.assertEqual(self.gw.api("POST", "/system/secrets", {"name": "db-password", "value": "s3cr3t"}).status, 201)
+        self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http", "greeting": "hello"},
+                               secrets=["db-password"]))
+        self.wait_ready("web")
+        r = harness.request("PUT", self.gw.url + "/function/web/a/b?c=d", body="xyz")
+        self.assertEqual(r.status, 200, r.body)
+        answer = r.json()
+        self.assertEqual(answer["method"], "PUT")
+        self.assertEqual(answer["path"], "/a/b?c=d")
+        self.assertEqual(answer["body"], "xyz")
+        self.assertEqual(answer["greeting"], "hello")
+        with open(os.path.join(answer["secret_dir"], "db-password")) as f:
+            self.assertEqual(f.read(), "s3cr3t")
+        # secrets are listed by name only
+        listed = self.gw.api("GET", "/system/secrets").json()
+        self.assertEqual(listed, [{"name": "db-password", "namespace": "openfaas-fn"}])
+        self.assertNotIn("s3cr3t", self.gw.logs())
+
+        self.assertEqual(self.gw.api("POST", "/system/scale-function/web",
+                                     {"serviceName": "web", "replicas": 2, "namespace": "openfaas-fn"}).status, 202)
+        self.wait_ready("web", replicas=2)
+        pids = {harness.request("GET", self.gw.url + "/function/web").json()["pid"] for _ in range(10)}
+        self.assertEqual(len(pids), 2)  # balanced over both replicas
+        status = self.gw.api("GET", "/system/function/web").json()
+        self.assertEqual(status["replicas"], 2)
+        self.assertGreaterEqual(status["invocationCount"], 11)
+
+    def test_crashed_replica_is_restarted(self):
+        self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
+        self.wait_ready("web")
+        pid = harness.request("GET", self.gw.url + "/function/web").json()["pid"]
+        os.kill(pid, 9)
+        def back():
+            r = harness.request("GET", self.gw.url + "/function/web")
+            return r.status == 200 and r.json()["pid"] != pid
+        self.gw.wait_until(back, timeout=30, message="the replica to be restarted")
+
+    # --- async ----------------------------------------------------------------------------
+
+    def test_async_invocation_calls_back(self):
+        receiver = CallbackReceiver()
+        try:
+            self.deploy(deployment("upper", "tr a-z A-Z"))
+            r = harness.request("POST", self.gw.url + "/async-function/upper", body="shout",
+                                headers={"X-Callback-Url": receiver.url})
+            self.assertEqual(r.status, 202, r.body)
+            call_id = r.headers["X-Call-Id"]
+            self.gw.wait_until(lambda: call_id in receiver.call_ids(), message="the callback")
+            call = [c for c in receiver.calls if c["headers"].get("X-Call-Id") == call_id][0]
+            self.assertEqual(call["body"], b"SHOUT")
+            self.assertEqual(call["headers"]["X-Function-Status"], "200")
+            self.assertEqual(call["headers"]["X-Function-Name"], "upper")
+            self.assertIn("X-Duration-Seconds", call["headers"])
+        finally:
+            receiver.close()
+
+    # --- namespaces, lifecycle, restart ---------------------------------------------------
+
+    def test_namespaces_and_the_name_dot_namespace_form(self):
+        self.assertEqual(self.gw.api("POST", "/system/namespace/", {"name": "dev", "labels": {"team": "a"}}).status, 201)
+        self.assertIn("dev", self.gw.api("GET", "/system/namespaces").json())
+        self.assertEqual(self.gw.api("GET", "/system/namespace/dev").json()["labels"], {"team": "a"})
+        self.deploy(deployment("echo", "cat", namespace="dev"))
+        r = harness.request("POST", self.gw.url + "/function/echo.dev", body="in dev")
+        self.assertEqual(r.body, b"in dev")
+        self.assertEqual([f["name"] for f in self.gw.api("GET", "/system/functions?namespace=dev").json()], ["echo"])
+        self.assertEqual(self.gw.api("GET", "/system/functions").json(), [])
+        self.assertEqual(self.gw.api("DELETE", "/system/namespace/dev").status, 409)  # not empty
+        self.deploy(deployment("x", "cat", namespace="nowhere"), expect=404)
+
+    def test_everything_survives_a_restart_then_delete(self):
+        self.gw.api("POST", "/system/secrets", {"name": "token", "value": "abc"})
+        self.deploy(deployment("reader", "sh -c 'cat \"$secret_mount_path/token\"'", secrets=["token"]))
+        self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
+        self.assertEqual(harness.request("POST", self.gw.url + "/function/reader").body, b"abc")
+        self.gw.stop()
+        again = Gateway(data_dir=self.gw.data_dir)
+        try:
+            self.assertEqual(sorted(f["name"] for f in again.api("GET", "/system/functions").json()), ["reader", "web"])
+            self.assertEqual(harness.request("POST", again.url + "/function/reader").body, b"abc")
+            again.wait_until(lambda: harness.request("GET", again.url + "/function/web").status == 200,
+                             message="the http function to run again")
+            self.assertEqual(again.api("DELETE", "/system/functions", {"functionName": "reader"}).status, 202)
+            self.assertEqual(harness.request("POST", again.url + "/function/reader").status, 404)
+            self.assertEqual(again.api("GET", "/system/function/reader").status, 404)
+            self.assertEqual(again.api("DELETE", "/system/functions", {"functionName": "reader"}).status, 404)
+        finally:
+            again.close()
+
+    # --- bad input ------------------------------------------------------------------------
+
+    def test_bad_input_gets_a_clear_4xx(self):
+        cases = [
+            ("POST", "/system/functions", "{not json", 400),
+            ("POST", "/system/functions", {"service": "bad name", "envProcess": "cat"}, 400),
+            ("POST", "/system/functions", {"service": "x", "envProcess": "cat", "secrets": ["missing"]}, 400),
+            ("POST", "/system/functions", {"service": "x", "envProcess": "sh -c 'unterminated"}, 400),
+            ("PUT", "/system/functions", {"service": "absent", "envProcess": "cat"}, 404),
+            ("POST", "/system/scale-function/absent", {"serviceName": "absent", "replicas": 1}, 404),
+            ("POST", "/system/scale-function/absent", {"serviceName": "absent"}, 400),
+            ("GET", "/system/function/a%20b", None, 400),
+            ("GET", "/system/logs?name=absent", None, 404),
+            ("GET", "/system/logs?name=absent&since=yesterday", None, 400),
+            ("DELETE", "/system/secrets", {"name": "absent"}, 404),
+            ("PATCH", "/system/functions", None, 405),
+            ("GET", "/system/nothing", None, 404),
+        ]
+        for method, path, body, status in cases:
+            with self.subTest(method=method, path=path):
+                r = self.gw.api(method, path, body)
+                self.assertEqual(r.status, status, r.body)
+                if status >= 400 and status != 405:
+                    self.assertTrue(r.json()["message"])
+        big = "x" * (2 << 20)
+        self.assertEqual(self.gw.api("POST", "/system/secrets", {"name": "big", "value": big}).status, 413)
+
+    def test_metrics(self):
+        self.deploy(deployment("echo", "cat"))
+        harness.request("POST", self.gw.url + "/function/echo", body="x")
+        text = self.gw.get("/metrics").body.decode()
+        self.assertIn('gateway_function_invocation_total{function_name="echo.openfaas-fn",code="200"} 1', text)
+        self.assertIn("gateway_functions_seconds_bucket", text)
+        self.assertIn("faasgate_async_queue_depth", text)
+
+
+class BearerTokenTest(unittest.TestCase):
+    """A gateway access token (from the exchange) authenticates to the REST API."""
+
+    def test_exchanged_token_lists_functions(self):
+        idp = IdentityProvider(K8S_ISSUER, kty="EC")
+        aud = "https://gateway.example.com"
+        role = """apiVersion: iam.openfaas.com/v1
+kind: Role
+metadata: {name: ci, namespace: openfaas}
+spec:
+  policy: [all]
+  principal: {"jwt:sub": ["system:serviceaccount:openfaas:ci"]}
+---
+apiVersion: iam.openfaas.com/v1
+kind: Policy
+metadata: {name: all, namespace: openfaas}
+spec:
+  statement:
+  - {sid: all, effect: Allow, action: ["*"], resource: ["*"]}
+"""
+        gw = Gateway({"issuer.yaml": issuer_manifest("k8s", K8S_ISSUER, [aud], iss_internal=idp.url), "role.yaml": role})
+        try:
+            subject = idp.service_account_token(sub="system:serviceaccount:openfaas:ci", aud=[aud])
+            access = gw.exchange(subject).json()["access_token"]
+            r = gw.api("GET", "/system/functions", auth="Bearer " + access)
+            self.assertEqual(r.status, 200, r.body)
+        finally:
+            gw.close()
+            idp.close()
+
+
+class AsyncDurabilityTest(unittest.TestCase):
+    """Accepted async calls survive SIGKILL: every one completes, at least once, after a restart."""
+
+    def test_sigkill_under_load_loses_no_accepted_call(self):
+        receiver = CallbackReceiver()
+        gw = Gateway()
+        try:
+            r = gw.api("POST", "/system/functions", deployment("slowcat", "sh -c 'sleep 0.2; cat'"))
+            self.assertEqual(r.status, 202, r.body)
+            accepted = []
+            for i in range(40):
+                r = harness.request("POST", gw.url + "/async-function/slowcat", body="call-%d" % i,
+                                    headers={"X-Callback-Url": receiver.url})
+                self.assertEqual(r.status, 202)
+                accepted.append(r.headers["X-Call-Id"])
+            gw.kill()  # most calls are still queued or running
+            again = Gateway(data_dir=gw.data_dir)
+            try:
+                again.wait_until(lambda: set(accepted) <= receiver.call_ids(), timeout=60,
+                                 message="every accepted call to call back")
+            finally:
+                again.close()
+        finally:
+            gw.close()
+            receiver.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
