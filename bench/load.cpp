@@ -109,4 +109,28 @@ LoadResult run_load(const LoadSpec& spec) {
   return result;
 }
 
+HttpAnswer http_call(unsigned short port, const std::string& method, const std::string& target, const std::string& body,
+                     const std::vector<std::pair<std::string, std::string>>& headers) {
+  asio::io_context io(1);
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  asio::write(socket, asio::buffer(request));
+  std::string response;
+  boost::system::error_code ec;
+  char chunk[16384];
+  while (true) {
+    auto n = socket.read_some(asio::buffer(chunk), ec);
+    if (ec) break;
+    response.append(chunk, n);
+  }
+  HttpAnswer answer;
+  if (response.size() > 12) answer.status = static_cast<unsigned>(std::atoi(response.c_str() + 9));
+  auto header_end = response.find("\r\n\r\n");
+  if (header_end != std::string::npos) answer.body = response.substr(header_end + 4);
+  return answer;
+}
+
 }  // namespace faasgate::bench

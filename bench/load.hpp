@@ -34,4 +34,12 @@ struct LoadSpec {
 
 LoadResult run_load(const LoadSpec& spec);
 
+// One blocking request, for a benchmark's setup (deploying, reading logs).
+struct HttpAnswer {
+  unsigned status = 0;
+  std::string body;
+};
+HttpAnswer http_call(unsigned short port, const std::string& method, const std::string& target, const std::string& body,
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 }  // namespace faasgate::bench

@@ -6,6 +6,7 @@
 
 namespace faasgate::bench {
 void run_exchange_bench(const std::filesystem::path& bin_dir);
+void run_function_bench(const std::filesystem::path& bin_dir);
 }
 
 int main(int, char** argv) {
@@ -13,5 +14,6 @@ int main(int, char** argv) {
   (void)argv;
   std::printf("faasgate benchmarks (%s)\n", bin_dir.c_str());
   faasgate::bench::run_exchange_bench(bin_dir);
+  faasgate::bench::run_function_bench(bin_dir);
   return 0;
 }

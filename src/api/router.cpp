@@ -16,46 +16,61 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
-bool match_pattern(std::string_view pattern, std::string_view path, PathParams& params) {
-  auto want = split_path(pattern);
-  auto got = split_path(path);
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    std::string_view w = want[i];
-    if (w.size() > 3 && w.front() == '{' && w.substr(w.size() - 2) == "*}") {
+}  // namespace
+
+void Router::add(Route route) {
+  std::vector<Segment> pattern;
+  for (auto part : split_path(route.pattern)) {
+    if (part.size() > 3 && part.front() == '{' && part.substr(part.size() - 2) == "*}") {
+      pattern.push_back({Segment::Kind::rest, std::string(part.substr(1, part.size() - 3))});
+    } else if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
+      pattern.push_back({Segment::Kind::param, std::string(part.substr(1, part.size() - 2))});
+    } else {
+      pattern.push_back({Segment::Kind::literal, std::string(part)});
+    }
+  }
+  patterns_.push_back(std::move(pattern));
+  routes_.push_back(std::move(route));
+}
+
+bool Router::matches(const std::vector<Segment>& pattern, const std::vector<std::string_view>& path,
+                     PathParams* params) const {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto& want = pattern[i];
+    if (want.kind == Segment::Kind::rest) {
       // {rest*}: the remainder of the path, possibly empty, without its leading slash.
-      std::string rest;
-      for (std::size_t j = i; j < got.size(); ++j) {
-        if (j > i) rest += '/';
-        rest += got[j];
+      if (params) {
+        std::string rest;
+        for (std::size_t j = i; j < path.size(); ++j) {
+          if (j > i) rest += '/';
+          rest += path[j];
+        }
+        params->insert_or_assign(want.text, std::move(rest));
       }
-      params.emplace(std::string(w.substr(1, w.size() - 3)), std::move(rest));
       return true;
     }
-    if (i >= got.size()) return false;
-    if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
-      if (got[i].empty()) return false;
-      params.emplace(std::string(w.substr(1, w.size() - 2)), std::string(got[i]));
-    } else if (w != got[i]) {
+    if (i >= path.size()) return false;
+    if (want.kind == Segment::Kind::param) {
+      if (path[i].empty()) return false;
+      if (params) params->insert_or_assign(want.text, std::string(path[i]));
+    } else if (want.text != path[i]) {
       return false;
     }
   }
-  return want.size() == got.size();
+  return pattern.size() == path.size();
 }
-
-}  // namespace
-
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
 Router::Match Router::match(http::verb method, std::string_view path) const {
   Match m;
-  for (const auto& route : routes_) {
-    PathParams params;
-    if (!match_pattern(route.pattern, path, params)) continue;
+  const auto parts = split_path(path);
+  for (std::size_t r = 0; r < routes_.size(); ++r) {
+    const auto& route = routes_[r];
+    if (!matches(patterns_[r], parts, nullptr)) continue;
     m.path_known = true;
     m.allowed.push_back(route.method);
     if ((route.method == method || route.method == http::verb::unknown) && !m.route) {
       m.route = &route;
-      m.params = std::move(params);
+      matches(patterns_[r], parts, &m.params);
     }
   }
   return m;

@@ -63,7 +63,15 @@ class Router {
   const std::vector<Route>& routes() const noexcept { return routes_; }
 
  private:
+  // Patterns are split once, when added; matching a request splits its path once.
+  struct Segment {
+    enum class Kind { literal, param, rest } kind;
+    std::string text;  // the literal, or the parameter's name
+  };
+  bool matches(const std::vector<Segment>& pattern, const std::vector<std::string_view>& path, PathParams* params) const;
+
   std::vector<Route> routes_;
+  std::vector<std::vector<Segment>> patterns_;  // parallel to routes_
 };
 
 }  // namespace faasgate::api
