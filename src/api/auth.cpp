@@ -65,6 +65,7 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
         // exp is checked on every use: a cached token expires exactly when it would uncached.
         if (now_unix >= it->second.expires_at + 60) return refuse(AuthErrc::expired, "the access token has expired");
         lru_.splice(lru_.begin(), lru_, it->second.lru);
+        if (revoked(it->second.principal)) return refuse(AuthErrc::revoked, "the access token has been revoked");
         return it->second.principal;
       }
       lru_.erase(it->second.lru);
@@ -92,6 +93,7 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
     for (const auto& name : policy->as_array())
       if (name.is_string()) p.policies.emplace_back(name.as_string());
   }
+  p.issued_at = verified->numeric_date("iat").value_or(0);
   p.claims = std::make_shared<const boost::json::object>(verified->claims());
   const long long exp = verified->numeric_date("exp").value_or(0);
 
@@ -102,7 +104,22 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
   }
   lru_.push_front(key);
   cache_.insert_or_assign(key, Cached{p, exp, generation, lru_.begin()});
+  if (revoked(p)) return refuse(AuthErrc::revoked, "the access token has been revoked");
   return p;
+}
+
+bool Authenticator::revoked(const Principal& p) const {
+  auto list = revocations_.load();
+  if (!list) return false;
+  if (!p.jti.empty() && list->token_ids.count(p.jti)) return true;
+  // A subject may be revoked by its federated name ("fed:...") or by the original one.
+  std::string_view sub = p.subject;
+  for (int i = 0; i < 2; ++i) {
+    if (auto it = list->subjects.find(std::string(sub)); it != list->subjects.end() && p.issued_at <= it->second) return true;
+    if (!sub.starts_with("fed:")) break;
+    sub.remove_prefix(4);
+  }
+  return false;
 }
 
 }  // namespace faasgate::api

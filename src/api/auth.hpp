@@ -14,7 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <atomic>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -32,14 +34,22 @@ struct Principal {
   std::string jti;
   std::string original_issuer;                         // fed:iss
   std::vector<std::string> policies;                   // the token's policy claim
+  long long issued_at = 0;                             // iat
   bool is_admin() const noexcept { return kind == Kind::admin; }
 };
 
-enum class AuthErrc { missing, malformed, bad_credentials, invalid_token, expired };
+enum class AuthErrc { missing, malformed, bad_credentials, invalid_token, expired, revoked };
 
 struct AuthError {
   AuthErrc code;
   std::string message;  // for the 401 body and WWW-Authenticate; never the credential
+};
+
+// Revoked subjects (tokens issued at or before the time fail) and token ids, as loaded from the
+// store; swapped whole.
+struct RevocationList {
+  std::unordered_map<std::string, long long> subjects;  // sub -> revoked at (unix seconds)
+  std::unordered_set<std::string> token_ids;
 };
 
 class Authenticator {
@@ -52,6 +62,8 @@ class Authenticator {
                                                     std::uint64_t keys_generation, core::Instant now);
 
   const std::string& system_issuer() const noexcept { return system_issuer_; }
+  // Revocations apply to cached tokens too, from the next request on.
+  void set_revocations(std::shared_ptr<const RevocationList> list) { revocations_.store(std::move(list)); }
 
  private:
   struct Cached {
@@ -63,7 +75,10 @@ class Authenticator {
   core::Expected<Principal, AuthError> verify_bearer(std::string_view token, const jose::KeySet& keys,
                                                      std::uint64_t generation, core::Instant now);
 
+  bool revoked(const Principal& p) const;
+
   core::Secret admin_password_;
+  std::atomic<std::shared_ptr<const RevocationList>> revocations_;
   std::string system_issuer_;
   std::size_t capacity_;
   std::mutex mu_;

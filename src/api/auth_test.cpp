@@ -64,6 +64,24 @@ TEST_F(AuthTest, ANewKeyGenerationReverifies) {
   EXPECT_EQ(auth_.authenticate("Bearer " + t, other, 2, kNow).error().code, AuthErrc::invalid_token);
 }
 
+TEST_F(AuthTest, RevocationAppliesToCachedTokensAndOnlyToEarlierOnes) {
+  auto t = token(600);
+  ASSERT_TRUE(auth_.authenticate("Bearer " + t, keys_, 1, kNow).has_value());
+  auto list = std::make_shared<RevocationList>();
+  list->subjects["ci"] = core::to_unix(kNow);  // the original sub; the token's is "fed:ci"
+  auth_.set_revocations(list);
+  EXPECT_EQ(auth_.authenticate("Bearer " + t, keys_, 1, kNow).error().code, AuthErrc::revoked);
+  // A token issued after the revocation is fine.
+  auto later = *key_.sign({{"iss", kIss}, {"aud", kIss}, {"sub", "fed:ci"}, {"iat", core::to_unix(kNow) + 1},
+                           {"exp", core::to_unix(kNow) + 600}, {"jti", "j2"}});
+  EXPECT_TRUE(auth_.authenticate("Bearer " + later, keys_, 1, kNow + std::chrono::seconds(1)).has_value());
+  auto by_jti = std::make_shared<RevocationList>();
+  by_jti->token_ids.insert("j2");
+  auth_.set_revocations(by_jti);
+  EXPECT_EQ(auth_.authenticate("Bearer " + later, keys_, 1, kNow + std::chrono::seconds(1)).error().code,
+            AuthErrc::revoked);
+}
+
 TEST_F(AuthTest, ForeignOrTamperedTokensAreRefused) {
   EXPECT_EQ(auth_.authenticate("Bearer " + token(600, "https://other"), keys_, 1, kNow).error().code,
             AuthErrc::invalid_token);

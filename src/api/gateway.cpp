@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/gateway_impl.hpp"
+#include "api/resources.hpp"
+#include "iam/engine.hpp"
 #include "core/text.hpp"
 
 namespace faasgate::api {
@@ -75,25 +77,48 @@ void Gateway::add_routes() {
   router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
   router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
   router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
-  // The REST API (reference §3), each route with the IAM action that guards it.
-  router_.add({verb::get, "/system/info", guarded, "System:Info", bind(&Gateway::info)});
-  router_.add({verb::get, "/system/functions", guarded, "Function:List", bind(&Gateway::list_functions)});
-  router_.add({verb::post, "/system/functions", guarded, "Function:Create", bind(&Gateway::deploy_function)});
-  router_.add({verb::put, "/system/functions", guarded, "Function:Update", bind(&Gateway::update_function)});
-  router_.add({verb::delete_, "/system/functions", guarded, "Function:Delete", bind(&Gateway::delete_function)});
-  router_.add({verb::get, "/system/function/{name}", guarded, "Function:Get", bind(&Gateway::get_function)});
-  router_.add({verb::post, "/system/scale-function/{name}", guarded, "Function:Scale", bind(&Gateway::scale_function)});
-  router_.add({verb::get, "/system/logs", guarded, "Function:Logs", bind(&Gateway::logs)});
-  router_.add({verb::get, "/system/secrets", guarded, "Secret:List", bind(&Gateway::list_secrets)});
-  router_.add({verb::post, "/system/secrets", guarded, "Secret:Create", bind(&Gateway::create_secret)});
-  router_.add({verb::put, "/system/secrets", guarded, "Secret:Update", bind(&Gateway::update_secret)});
-  router_.add({verb::delete_, "/system/secrets", guarded, "Secret:Delete", bind(&Gateway::delete_secret)});
-  router_.add({verb::get, "/system/namespaces", guarded, "Namespace:List", bind(&Gateway::list_namespaces)});
-  router_.add({verb::post, "/system/namespace/", guarded, "Namespace:Create", bind(&Gateway::create_namespace)});
-  router_.add({verb::post, "/system/namespace/{name}", guarded, "Namespace:Create", bind(&Gateway::create_namespace)});
-  router_.add({verb::get, "/system/namespace/{name}", guarded, "Namespace:Get", bind(&Gateway::get_namespace)});
-  router_.add({verb::put, "/system/namespace/{name}", guarded, "Namespace:Update", bind(&Gateway::update_namespace)});
-  router_.add({verb::delete_, "/system/namespace/{name}", guarded, "Namespace:Delete", bind(&Gateway::delete_namespace)});
+  // The REST API (reference §3): each route names the IAM action that guards it and where the
+  // resource it acts on is read from.
+  namespace R = resources;
+  auto guarded_route = [&](verb method, std::string pattern, std::string action,
+                           asio::awaitable<Reply> (Gateway::*fn)(Call&), Scope scope, ResourceFn resource = {}) {
+    router_.add({method, std::move(pattern), guarded, std::move(action), bind(fn), scope, std::move(resource)});
+  };
+  guarded_route(verb::get, "/system/info", "System:Info", &Gateway::info, Scope::cluster);
+  guarded_route(verb::get, "/system/functions", "Function:List", &Gateway::list_functions, Scope::one_namespace,
+                R::namespace_from_query());
+  guarded_route(verb::post, "/system/functions", "Function:Create", &Gateway::deploy_function, Scope::request,
+                R::function_from_deployment());
+  guarded_route(verb::put, "/system/functions", "Function:Update", &Gateway::update_function, Scope::request,
+                R::function_from_deployment());
+  guarded_route(verb::delete_, "/system/functions", "Function:Delete", &Gateway::delete_function, Scope::request,
+                R::function_from_delete());
+  guarded_route(verb::get, "/system/function/{name}", "Function:Get", &Gateway::get_function, Scope::request,
+                R::function_from_path_and_query());
+  guarded_route(verb::post, "/system/scale-function/{name}", "Function:Scale", &Gateway::scale_function,
+                Scope::request, R::function_from_scale());
+  guarded_route(verb::get, "/system/logs", "Function:Logs", &Gateway::logs, Scope::request, R::function_from_query());
+  guarded_route(verb::get, "/system/secrets", "Secret:List", &Gateway::list_secrets, Scope::one_namespace,
+                R::namespace_from_query());
+  guarded_route(verb::post, "/system/secrets", "Secret:Create", &Gateway::create_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::put, "/system/secrets", "Secret:Update", &Gateway::update_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::delete_, "/system/secrets", "Secret:Delete", &Gateway::delete_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::get, "/system/namespaces", "Namespace:List", &Gateway::list_namespaces, Scope::all_namespaces);
+  guarded_route(verb::post, "/system/namespace/", "Namespace:Create", &Gateway::create_namespace, Scope::request,
+                R::namespace_from_path_or_body());
+  guarded_route(verb::post, "/system/namespace/{name}", "Namespace:Create", &Gateway::create_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  guarded_route(verb::get, "/system/namespace/{name}", "Namespace:Get", &Gateway::get_namespace, Scope::request,
+                R::namespace_from_path_or_body());
+  guarded_route(verb::put, "/system/namespace/{name}", "Namespace:Update", &Gateway::update_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  guarded_route(verb::delete_, "/system/namespace/{name}", "Namespace:Delete", &Gateway::delete_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  // Beyond upstream: why a token would be allowed or denied (the admin's tool).
+  guarded_route(verb::post, "/system/iam/explain", "Admin", &Gateway::explain, Scope::admin_only);
   // Functions: open unless the function asks for authentication (IAM function tokens).
   router_.add({verb::unknown, "/function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke)});
   router_.add({verb::post, "/async-function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke_async)});
@@ -130,22 +155,103 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
   }
   call.params = std::move(match.params);
 
-  if (match.route->guard == Guard::authenticated) {
-    auto state = s_.state.load();
-    auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
-                                          state->generation, s_.clock.now());
-    if (!principal) {
-      auto reply = error_reply(http::status::unauthorized, principal.error().message);
-      // Both schemes are accepted; Bearer first, as the IAM-era clients use it.
-      const bool token_problem = principal.error().code == AuthErrc::invalid_token || principal.error().code == AuthErrc::expired;
-      reply.response.set(http::field::www_authenticate,
-                         token_problem ? "Bearer realm=\"faasgate\", error=\"invalid_token\""
-                                       : "Bearer realm=\"faasgate\", Basic realm=\"faasgate\"");
-      co_return reply;
-    }
-    call.principal = std::move(*principal);
+  if (match.route->guard != Guard::authenticated) co_return co_await match.route->handler(call);
+
+  auto state = s_.state.load();
+  auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
+                                        state->generation, s_.clock.now());
+  if (!principal) {
+    auto reply = error_reply(http::status::unauthorized, principal.error().message);
+    const bool token_problem = principal.error().code == AuthErrc::invalid_token ||
+                               principal.error().code == AuthErrc::expired ||
+                               principal.error().code == AuthErrc::revoked;
+    reply.response.set(http::field::www_authenticate,
+                       token_problem ? "Bearer error=\"invalid_token\", error_description=\"" + principal.error().message + "\""
+                                     : std::string("Bearer realm=\"faasgate\", Basic realm=\"faasgate\""));
+    co_return reply;
   }
-  co_return co_await match.route->handler(call);
+  call.principal = std::move(*principal);
+
+  auto decision = authorize(*call.principal, *match.route, call, *state);
+  AuditEvent event{std::chrono::system_clock::now(), call.principal->subject, call.principal->original_issuer,
+                   std::string(call.request.method_string()), call.path, match.route->action, decision.resource,
+                   decision.allowed, decision.policy, decision.sid, 0};
+  Reply reply;
+  if (!decision.error.empty()) {
+    reply = error_reply(http::status::bad_request, decision.error);
+  } else if (!decision.allowed) {
+    auto body = boost::json::object{{"message", "forbidden: " + match.route->action + " on " + decision.resource +
+                                                    " is not allowed for " + core::printable(call.principal->subject)},
+                                    {"action", match.route->action},
+                                    {"resource", decision.resource}};
+    reply = json_reply(http::status::forbidden, body);
+  } else {
+    reply = co_await match.route->handler(call);
+  }
+  event.status = reply.response.result_int();
+  if (s_.audit) s_.audit->record(event);
+  co_return reply;
+}
+
+Gateway::Authorization Gateway::authorize(const Principal& who, const Route& route, const Call& call,
+                                          const GatewayState& state) const {
+  Authorization out;
+  RequestResource resource;
+  if (route.scope == Scope::cluster || route.scope == Scope::all_namespaces || route.scope == Scope::admin_only) {
+    out.resource = "*";
+  } else {
+    auto read = route.resource(call);
+    if (!read) {
+      out.error = read.error();
+      return out;
+    }
+    resource = std::move(*read);
+    out.resource = resource.to_string();
+  }
+  if (who.is_admin()) {
+    out.allowed = true;  // the admin's basic auth keeps full access
+    return out;
+  }
+  auto action = iam::action_from_name(route.action);
+  const auto& engine = *state.exchange.engine;
+  if (!action) return out;  // admin_only routes: no IAM action grants them
+  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.claims);
+  iam::Decision decision;
+  switch (route.scope) {
+    case Scope::none:
+    case Scope::admin_only:
+      break;
+    case Scope::cluster:
+      decision = engine.decide(subject, *action, iam::Resource::cluster());
+      break;
+    case Scope::all_namespaces:
+      decision = engine.may_list(subject, *action);
+      break;
+    case Scope::one_namespace:
+      // Listing one namespace: allowed when the caller may see something in it; the handler
+      // then filters. A namespace with no statement at all is refused, not answered empty.
+      decision.allowed = engine.namespace_visible(subject, *action, resource.ns);
+      break;
+    case Scope::request:
+      decision = engine.decide(subject, *action,
+                               resource.name.empty() ? iam::Resource::namespace_of(resource.ns)
+                                                     : iam::Resource::function(resource.ns, resource.name));
+      break;
+  }
+  out.allowed = decision.allowed;
+  out.policy = std::string(decision.policy);
+  out.sid = std::string(decision.sid);
+  return out;
+}
+
+bool Gateway::visible(const Call& call, std::string_view action_name, std::string_view ns, std::string_view fn) const {
+  if (!call.principal || call.principal->is_admin()) return true;
+  auto action = iam::action_from_name(action_name);
+  if (!action) return false;
+  auto state = s_.state.load();
+  const auto& engine = *state->exchange.engine;
+  auto subject = engine.subject(std::span<const std::string>(call.principal->policies), *call.principal->claims);
+  return fn.empty() ? engine.namespace_visible(subject, *action, ns) : engine.function_visible(subject, *action, ns, fn);
 }
 
 asio::awaitable<Reply> Gateway::healthz(Call&) { co_return text_reply(http::status::ok, "OK"); }

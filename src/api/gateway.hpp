@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "api/audit.hpp"
 #include "api/auth.hpp"
 #include "api/invoker.hpp"
 #include "api/metrics.hpp"
@@ -57,6 +58,7 @@ struct GatewayServices {
   Metrics& metrics;
   boost::asio::thread_pool& blocking;
   const core::Clock& clock;
+  AuditLog* audit = nullptr;  // may be null
 };
 
 class Gateway {
@@ -94,6 +96,7 @@ class Gateway {
   asio::awaitable<Reply> update_namespace(Call& call);
   asio::awaitable<Reply> delete_namespace(Call& call);
   asio::awaitable<Reply> logs(Call& call);
+  asio::awaitable<Reply> explain(Call& call);
   // functions
   asio::awaitable<Reply> invoke(Call& call);
   asio::awaitable<Reply> invoke_async(Call& call);
@@ -103,6 +106,17 @@ class Gateway {
   asio::awaitable<std::invoke_result_t<F>> blocking(F f);
 
   void add_routes();
+  // IAM on a guarded route, once, in the pipeline: the handler never decides who may call it.
+  struct Authorization {
+    bool allowed = false;
+    std::string resource;  // as audited and reported
+    std::string policy;
+    std::string sid;
+    std::string error;     // the resource could not be read from the request: a 400 saying why
+  };
+  Authorization authorize(const Principal& who, const Route& route, const Call& call, const GatewayState& state) const;
+  // For list handlers: whether a non-admin caller may see a namespace / a function.
+  bool visible(const Call& call, std::string_view action, std::string_view ns, std::string_view fn = {}) const;
 
   GatewayOptions options_;
   GatewayServices s_;

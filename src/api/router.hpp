@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/auth.hpp"
+#include "core/result.hpp"
 #include "server/http_server.hpp"
 
 namespace faasgate::api {
@@ -42,12 +43,32 @@ enum class Guard {
   authenticated, // admin basic auth or a gateway access token, then IAM on `action`
 };
 
+// What a guarded route is authorized against (reference §1).
+enum class Scope {
+  none,           // public routes: nothing to authorize
+  cluster,        // the resource is "*" (System:Info)
+  all_namespaces, // Namespace:List: allowed when any statement grants it; the handler filters
+  one_namespace,  // Function:List, Secret:List of ?namespace=: the caller must see that namespace
+  request,        // the resource named by the request (path, query or body): see `resource`
+  admin_only,     // faasgate's own administration (IAM explanations): basic auth only
+};
+
+// The resource a request names: "<ns>:*" (level namespace) or "<ns>:<name>".
+struct RequestResource {
+  std::string ns;
+  std::string name;  // empty: the whole namespace
+  std::string to_string() const { return ns + ":" + (name.empty() ? "*" : name); }
+};
+using ResourceFn = std::function<core::Expected<RequestResource, std::string>(const Call&)>;
+
 struct Route {
   http::verb method;    // http::verb::unknown: any method
   std::string pattern;  // "/system/function/{name}"; a last segment "{rest*}" takes the remainder
   Guard guard;
   std::string action;   // IAM action, for guarded routes
   RouteHandler handler;
+  Scope scope = Scope::none;
+  ResourceFn resource;  // for Scope::request (and one_namespace: which namespace)
 };
 
 class Router {

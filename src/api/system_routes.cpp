@@ -13,6 +13,10 @@
 
 #include "api/gateway_impl.hpp"
 #include "api/wire.hpp"
+#include "core/json.hpp"
+#include "core/text.hpp"
+#include "iam/engine.hpp"
+#include "iam/explain.hpp"
 
 namespace faasgate::api {
 
@@ -91,7 +95,9 @@ asio::awaitable<Reply> Gateway::list_functions(Call& call) {
   auto functions = co_await blocking([&] { return s_.platform.list(ns); });
   if (!functions) co_return platform_error(functions.error());
   boost::json::array out;
-  for (const auto& f : *functions) out.push_back(wire::to_json(f));
+  for (const auto& f : *functions) {
+    if (visible(call, "Function:List", f.deployment.namespace_, f.deployment.service)) out.push_back(wire::to_json(f));
+  }
   co_return json_reply(http::status::ok, out);
 }
 
@@ -147,7 +153,10 @@ asio::awaitable<Reply> Gateway::list_secrets(Call& call) {
   auto secrets = co_await blocking([&] { return s_.platform.list_secrets(ns); });
   if (!secrets) co_return platform_error(secrets.error());
   boost::json::array out;
-  for (const auto& ref : *secrets) out.push_back(boost::json::object{{"name", ref.name}, {"namespace", ref.namespace_}});
+  for (const auto& ref : *secrets) {
+    if (visible(call, "Secret:List", ref.namespace_, ref.name))
+      out.push_back(boost::json::object{{"name", ref.name}, {"namespace", ref.namespace_}});
+  }
   co_return json_reply(http::status::ok, out);
 }
 
@@ -177,11 +186,13 @@ asio::awaitable<Reply> Gateway::delete_secret(Call& call) {
 
 // ---- namespaces -----------------------------------------------------------------------------
 
-asio::awaitable<Reply> Gateway::list_namespaces(Call&) {
+asio::awaitable<Reply> Gateway::list_namespaces(Call& call) {
   auto namespaces = co_await blocking([&] { return s_.platform.list_namespaces(); });
   if (!namespaces) co_return platform_error(namespaces.error());
   boost::json::array out;
-  for (const auto& ns : *namespaces) out.emplace_back(ns.name);
+  for (const auto& ns : *namespaces) {
+    if (visible(call, "Namespace:List", ns.name)) out.emplace_back(ns.name);
+  }
   co_return json_reply(http::status::ok, out);
 }
 
@@ -308,6 +319,28 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
     co_return false;
   };
   co_return reply;
+}
+
+// ---- IAM explanations ------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::explain(Call& call) {
+  auto parsed = core::parse_json_strict(call.request.body(), {1 << 20, 32});
+  if (!parsed || !parsed->is_object()) co_return bad_request("the body must be a JSON object {claims, action, resource}");
+  const auto& body = parsed->as_object();
+  const auto* claims = body.if_contains("claims");
+  const auto* action_name = body.if_contains("action");
+  const auto* resource_text = body.if_contains("resource");
+  if (!claims || !claims->is_object()) co_return bad_request("claims must be an object: the claims of a token");
+  if (!action_name || !action_name->is_string()) co_return bad_request("action must be a string such as Function:List");
+  if (!resource_text || !resource_text->is_string()) co_return bad_request("resource must be *, <ns>:* or <ns>:<fn>");
+  auto action = iam::action_from_name(std::string(action_name->as_string()));
+  if (!action) co_return bad_request("unknown action: " + core::printable(action_name->as_string()));
+  auto resource = iam::parse_request_resource(std::string_view(resource_text->as_string()));
+  if (!resource) co_return bad_request("resource must be *, <ns>:* or <ns>:<fn>");
+  auto state = s_.state.load();
+  const auto& claims_object = claims->as_object();
+  auto explanation = iam::explain(*state->exchange.engine, claims_object, *action, *resource);
+  co_return json_reply(http::status::ok, iam::to_json(explanation));
 }
 
 }  // namespace faasgate::api

@@ -19,6 +19,7 @@
 #include "app/state_loader.hpp"
 #include "app/version.hpp"
 #include "core/duration.hpp"
+#include "core/files.hpp"
 #include "oidc/curl_fetcher.hpp"
 #include "oidc/key_cache.hpp"
 #include "platform/platform.hpp"
@@ -43,7 +44,25 @@ struct ServeOptions {
   unsigned threads = 0;
   std::string log_level = "info";
   std::string jwks_refetch_cooldown = "30s";
+  std::string audit_log;
+  std::string audit_webhook;
+  std::string audit_webhook_secret_file;
 };
+
+// Revocations are read from the store: `faasgate iam revoke` writes them from another process.
+void load_revocations(store::Store& store, api::Authenticator& auth) {
+  auto all = store.list_revocations();
+  if (!all) {
+    spdlog::error("cannot read revocations: {}", all.error().message);
+    return;
+  }
+  auto list = std::make_shared<api::RevocationList>();
+  for (const auto& r : *all) {
+    if (r.kind == store::Revocation::Kind::subject) list->subjects[r.value] = core::to_unix(r.revoked_at);
+    else list->token_ids.insert(r.value);
+  }
+  auth.set_revocations(std::move(list));
+}
 
 core::Expected<asio::ip::tcp::endpoint, std::string> parse_listen(const std::string& text) {
   auto colon = text.rfind(':');
@@ -177,6 +196,30 @@ int serve(const ServeOptions& o) {
               << " (mode 0600); read it from there" << std::endl;
   }
   api::Authenticator auth(std::move(admin_password->password), gateway_options.system_issuer);
+  load_revocations(**store, auth);
+  api::AuditOptions audit_options;
+  audit_options.file = o.audit_log;
+  audit_options.webhook_url = o.audit_webhook;
+  if (!o.audit_webhook.empty()) {
+    if (o.audit_webhook_secret_file.empty()) {
+      std::cerr << "faasgate serve: --audit-webhook needs --audit-webhook-secret-file (the HMAC key)\n";
+      return 2;
+    }
+    auto secret = core::read_file(o.audit_webhook_secret_file, 4096);
+    if (!secret) {
+      std::cerr << "faasgate serve: " << secret.error() << "\n";
+      return 1;
+    }
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
+    audit_options.webhook_secret = core::Secret(std::move(*secret));
+  }
+  std::unique_ptr<api::AuditLog> audit;
+  try {
+    audit = std::make_unique<api::AuditLog>(std::move(audit_options));
+  } catch (const std::exception& e) {
+    std::cerr << "faasgate serve: " << e.what() << "\n";
+    return 1;
+  }
   api::UpstreamPool upstreams;
   api::Metrics metrics;
   api::Invoker invoker(platform, upstreams, metrics);
@@ -185,7 +228,8 @@ int serve(const ServeOptions& o) {
   gateway_options.commit = kCommit;
   gateway = std::make_unique<api::Gateway>(
       gateway_options,
-      api::GatewayServices{state, exchange, auth, platform, invoker, &async_workers, metrics, blocking, clock});
+      api::GatewayServices{state, exchange, auth, platform, invoker, &async_workers, metrics, blocking, clock,
+                           audit.get()});
 
   // Reload: poll for changes (robust with Kubernetes' symlink-swapped ConfigMap volumes, where
   // inotify sees little) and swap the whole snapshot; a broken change keeps the last good set.
@@ -196,6 +240,7 @@ int serve(const ServeOptions& o) {
     std::unique_lock lock(reload_mu);
     while (!reload_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stop_reloader.load(); })) {
       platform.flush_invocations();
+      load_revocations(**store, auth);
       if (!loader.changed(clock.now())) continue;
       auto next = loader.load(clock.now());
       if (!next) {
@@ -252,6 +297,9 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--issuer-key", o->issuer_key, "P-256 private key (PEM) to sign access tokens (default: generated in --data-dir)");
   command.add_option("--admin-password-file", o->admin_password_file,
                      "File holding the admin's password for basic auth (default: generated into --data-dir)");
+  command.add_option("--audit-log", o->audit_log, "Write one JSON line per authorization decision to FILE (- for stdout)");
+  command.add_option("--audit-webhook", o->audit_webhook, "POST each audit event to URL, signed in X-Openfaas-Signature-256");
+  command.add_option("--audit-webhook-secret-file", o->audit_webhook_secret_file, "HMAC-SHA256 key for the audit webhook");
   command.add_option("--threads", o->threads, "I/O threads (default: one per core)");
   command.add_option("--jwks-refetch-cooldown", o->jwks_refetch_cooldown,
                      "Least time between two fetches of one issuer's keys (unknown kids trigger a fetch)")

@@ -21,12 +21,15 @@ Run setup_serve(CLI::App& command);
 Run setup_version(CLI::App& command);
 Run setup_keys(CLI::App& command);
 Run setup_token(CLI::App& command);
+Run setup_revoke(CLI::App& command);  // faasgate iam revoke
+Run setup_iam(CLI::App& command);
 
 inline constexpr Command kCommands[] = {
     {"serve", "Run the gateway", setup_serve},
     {"version", "Print the version", setup_version},
     {"keys", "Manage the gateway's signing keys", setup_keys},
     {"token", "A local stand-in for Kubernetes' service-account token projection", setup_token},
+    {"iam", "Explain and lint IAM objects", setup_iam},
 };
 
 }  // namespace faasgate::app

@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0 as CLI11 says; any usage error exits 2, as the tools document.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   for (auto& [sub, run] : runs) {
     if (sub->parsed()) return run();

@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <unordered_set>
 
 #include "iam/loader.hpp"
@@ -116,6 +117,9 @@ core::Expected<std::shared_ptr<const Engine>, Issues> Engine::compile(ObjectSet 
   }
 
   if (!errors.empty()) return core::fail(std::move(errors));
+  // Without errors every Policy and Role compiled, in load order: policies_[i] is
+  // objects_.policies[i] and roles_[i] is objects_.roles[i] (match_roles and trace rely on it).
+  assert(e->policies_.size() == set.policies.size() && e->roles_.size() == set.roles.size());
   e->objects_ = std::move(set);
   return std::shared_ptr<const Engine>(std::move(e));
 }
@@ -253,6 +257,41 @@ bool Engine::namespace_visible(const Subject& who, Action action, std::string_vi
     }
   }
   return allowed;
+}
+
+std::vector<Engine::StatementTrace> Engine::trace(const Subject& who, Action action, const Resource& resource) const {
+  std::vector<StatementTrace> out;
+  if (who.engine_ != this || who.claims_ == nullptr) return out;
+  const ActionMask b = bit(action);
+  for (const auto idx : who.policies_) {
+    const CompiledPolicy& p = policies_[idx];
+    for (std::size_t i = 0; i < p.statements.size(); ++i) {
+      const CompiledStatement& st = p.statements[i];
+      StatementTrace t;
+      t.policy = idx;
+      t.statement = static_cast<std::uint32_t>(i);
+      t.action_matched = (st.actions & b) != 0;
+      t.resource_matched = any_covers(st.resources, resource);
+      t.condition_held = st.condition.holds(*who.claims_);
+      out.push_back(t);
+    }
+  }
+  return out;
+}
+
+std::vector<Engine::RoleTrace> Engine::trace_roles(const boost::json::object& claims) const {
+  std::vector<RoleTrace> out;
+  out.reserve(roles_.size());
+  for (std::size_t i = 0; i < roles_.size(); ++i)
+    out.push_back(RoleTrace{static_cast<std::uint32_t>(i), roles_[i].principal.holds(claims),
+                            roles_[i].condition.holds(claims)});
+  return out;
+}
+
+std::optional<std::uint32_t> Engine::policy_index(std::string_view name) const noexcept {
+  auto it = policy_index_.find(name);
+  if (it == policy_index_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool Engine::function_visible(const Subject& who, Action action, std::string_view ns,

@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,6 +100,33 @@ class Engine {
   bool namespace_visible(const Subject& who, Action action, std::string_view ns) const noexcept;
   // Function (or secret) ns:fn is visible when decide(action, ns:fn) allows.
   bool function_visible(const Subject& who, Action action, std::string_view ns, std::string_view fn) const noexcept;
+
+  // ---- Explanations (iam/explain.hpp); never on the request path ----
+  // How one statement fared for (action, resource). `policy` indexes objects().policies and
+  // `statement` that policy's spec.statement (a compiled engine keeps both in load order).
+  struct StatementTrace {
+    std::uint32_t policy = 0;
+    std::uint32_t statement = 0;
+    bool action_matched = false;
+    bool resource_matched = false;
+    bool condition_held = false;
+    bool applies() const noexcept { return action_matched && resource_matched && condition_held; }
+  };
+  // Every statement of every policy of `who`, in the order decide() visits them, evaluated with the
+  // same compiled matchers but without decide()'s shortcuts. The deciding statement is the first
+  // applicable Deny, else the first applicable Allow, else none (implicit deny).
+  std::vector<StatementTrace> trace(const Subject& who, Action action, const Resource& resource) const;
+  // How each Role (objects().roles, in load order) fared against `claims`: a role matches exactly
+  // when principal_held && condition_held (the same test as match_roles).
+  struct RoleTrace {
+    std::uint32_t role = 0;
+    bool principal_held = false;
+    bool condition_held = false;
+    bool matched() const noexcept { return principal_held && condition_held; }
+  };
+  std::vector<RoleTrace> trace_roles(const boost::json::object& claims) const;
+  // Index of the named policy in objects().policies; nullopt when no Policy has that name.
+  std::optional<std::uint32_t> policy_index(std::string_view name) const noexcept;
 
   // ---- Introspection ----
   const ObjectSet& objects() const noexcept { return objects_; }

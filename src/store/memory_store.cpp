@@ -272,4 +272,18 @@ Result<void> MemoryStore::release_leases() {
   return {};
 }
 
+Result<void> MemoryStore::add_revocation(const Revocation& revocation) {
+  if (revocation.value.empty()) return core::fail(StoreError{StoreErrc::invalid, "a revocation needs a subject or a jti"});
+  std::lock_guard lock(mu_);
+  revocations_[{revocation.kind, revocation.value}] = revocation;
+  return {};
+}
+
+Result<std::vector<Revocation>> MemoryStore::list_revocations() {
+  std::lock_guard lock(mu_);
+  std::vector<Revocation> out;
+  for (const auto& [key, r] : revocations_) out.push_back(r);
+  return out;
+}
+
 }  // namespace faasgate::store

@@ -41,6 +41,8 @@ class MemoryStore final : public Store {
   Result<void> complete(const std::string& id) override;
   Result<std::size_t> queue_depth() override;
   Result<void> release_leases() override;
+  Result<void> add_revocation(const Revocation& revocation) override;
+  Result<std::vector<Revocation>> list_revocations() override;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (namespace, name)
@@ -56,6 +58,7 @@ class MemoryStore final : public Store {
   std::map<Key, model::FunctionStatus> functions_;
   std::map<Key, core::Secret> secrets_;
   std::map<std::string, Queued> calls_;
+  std::map<std::pair<Revocation::Kind, std::string>, Revocation> revocations_;
   std::uint64_t next_seq_ = 0;
 };
 

@@ -27,7 +27,7 @@ using detail::error;
 // Step i (1-based) takes the schema from version i-1 to version i; PRAGMA user_version holds the
 // number of steps applied. Steps are append-only: a released step is never edited, a change is a
 // new step. STRICT tables: SQLite refuses a value of the wrong type instead of storing it.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: the platform's objects, and the key check.
     R"sql(
 CREATE TABLE namespaces (
@@ -80,6 +80,15 @@ CREATE TABLE async_calls (
   duration_seconds REAL NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX async_calls_due ON async_calls (due_at, seq);
+)sql",
+    // 3: revocations (faasgate iam revoke).
+    R"sql(
+CREATE TABLE revocations (
+  kind       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, value)
+) STRICT;
 )sql",
 };
 
@@ -796,6 +805,36 @@ Result<void> SqliteStore::release_leases() {
   Query q(*stmt);
   if (int rc = q.step(); rc != SQLITE_DONE) return core::fail(impl_->io("cannot release the async queue's leases", rc));
   return {};
+}
+
+Result<void> SqliteStore::add_revocation(const Revocation& revocation) {
+  if (revocation.value.empty()) return core::fail(StoreError{StoreErrc::invalid, "a revocation needs a subject or a jti"});
+  std::lock_guard lock(impl_->mu);
+  auto stmt = impl_->prepare(
+      "INSERT INTO revocations (kind, value, revoked_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (kind, value) DO UPDATE SET revoked_at = excluded.revoked_at");
+  if (!stmt) return core::fail(stmt.error());
+  Query q(*stmt);
+  q.text(1, revocation.kind == Revocation::Kind::subject ? "sub" : "jti")
+      .text(2, revocation.value)
+      .integer(3, core::to_unix(revocation.revoked_at));
+  if (int rc = q.step(); rc != SQLITE_DONE) return core::fail(impl_->io("cannot record the revocation", rc));
+  return {};
+}
+
+Result<std::vector<Revocation>> SqliteStore::list_revocations() {
+  std::lock_guard lock(impl_->mu);
+  auto stmt = impl_->prepare("SELECT kind, value, revoked_at FROM revocations");
+  if (!stmt) return core::fail(stmt.error());
+  Query q(*stmt);
+  std::vector<Revocation> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    out.push_back({q.col_text(0) == "sub" ? Revocation::Kind::subject : Revocation::Kind::token_id, q.col_text(1),
+                   core::from_unix(q.col_int(2))});
+  }
+  if (rc != SQLITE_DONE) return core::fail(impl_->io("cannot read the revocations", rc));
+  return out;
 }
 
 }  // namespace faasgate::store

@@ -68,6 +68,8 @@ class SqliteStore final : public Store {
   Result<void> complete(const std::string& id) override;
   Result<std::size_t> queue_depth() override;
   Result<void> release_leases() override;
+  Result<void> add_revocation(const Revocation& revocation) override;
+  Result<std::vector<Revocation>> list_revocations() override;
 
  private:
   struct Impl;

@@ -74,6 +74,15 @@ struct AsyncCall {
   double duration_seconds = 0;
 };
 
+// A revocation (faasgate iam revoke): every token of a subject issued at or before `revoked_at`,
+// or one token by its jti, fails from then on.
+struct Revocation {
+  enum class Kind { subject, token_id };
+  Kind kind = Kind::subject;
+  std::string value;  // the sub, or the jti
+  core::Instant revoked_at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -117,6 +126,10 @@ class Store {
   // Ends every lease: for a gateway starting up, when no worker can hold one. Calls handed out
   // before a crash are due again at once instead of after their lease would have expired.
   virtual Result<void> release_leases() = 0;
+
+  // Revocations. Adding one for a value already revoked moves its time forward.
+  virtual Result<void> add_revocation(const Revocation& revocation) = 0;
+  virtual Result<std::vector<Revocation>> list_revocations() = 0;
 };
 
 }  // namespace faasgate::store

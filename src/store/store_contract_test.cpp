@@ -89,6 +89,25 @@ AsyncCall make_call(std::string id, core::Instant at = kT0) {
 
 // ---- namespaces ---------------------------------------------------------------------------
 
+TYPED_TEST(StoreContract, RevocationsAreKeptAndMovedForward) {
+  auto& st = this->store();
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "fed:ci", core::from_unix(100)}).has_value());
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::token_id, "j1", core::from_unix(100)}).has_value());
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "fed:ci", core::from_unix(200)}).has_value());
+  EXPECT_EQ(st.add_revocation({Revocation::Kind::subject, "", core::from_unix(1)}).error().code, StoreErrc::invalid);
+  auto all = st.list_revocations();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 2u);
+  for (const auto& r : *all) {
+    if (r.kind == Revocation::Kind::subject) {
+      EXPECT_EQ(r.value, "fed:ci");
+      EXPECT_EQ(r.revoked_at, core::from_unix(200));
+    } else {
+      EXPECT_EQ(r.value, "j1");
+    }
+  }
+}
+
 TYPED_TEST(StoreContract, DefaultNamespaceExistsAndCannotBeDeleted) {
   auto ns = this->store().get_namespace("openfaas-fn");
   ASSERT_TRUE(ns) << ns.error().message;

@@ -1,0 +1,45 @@
+// `faasgate iam revoke --data-dir DIR --sub S | --jti J`: recorded in the gateway's database, which
+// a running gateway reads every second; persisted across restarts.
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "core/clock.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace faasgate::app {
+
+Run setup_revoke(CLI::App& command) {
+  struct Options {
+    std::string data_dir = ".faasgate";
+    std::string sub;
+    std::string jti;
+  };
+  auto o = std::make_shared<Options>();
+  command.add_option("--data-dir", o->data_dir, "The gateway's data directory")->capture_default_str();
+  auto* sub = command.add_option("--sub", o->sub, "Subject whose tokens issued until now fail (original or fed: form)");
+  auto* jti = command.add_option("--jti", o->jti, "One token, by its jti");
+  sub->excludes(jti);
+  return [o]() -> int {
+    if (o->sub.empty() == o->jti.empty()) {
+      std::cerr << "faasgate iam revoke: give --sub or --jti\n";
+      return 2;
+    }
+    auto db = store::SqliteStore::open(std::filesystem::path(o->data_dir) / "faasgate.db", o->data_dir);
+    if (!db) {
+      std::cerr << "faasgate iam revoke: cannot open the database in " << o->data_dir << ": " << db.error().message << "\n";
+      return 1;
+    }
+    const auto now = core::SystemClock().now();
+    store::Revocation revocation{o->sub.empty() ? store::Revocation::Kind::token_id : store::Revocation::Kind::subject,
+                                 o->sub.empty() ? o->jti : o->sub, now};
+    if (auto added = (*db)->add_revocation(revocation); !added) {
+      std::cerr << "faasgate iam revoke: " << added.error().message << "\n";
+      return 1;
+    }
+    std::cout << "revoked " << (o->sub.empty() ? "token " + o->jti : "tokens issued to " + o->sub + " until now")
+              << " (a running gateway refuses them within a second)\n";
+    return 0;
+  };
+}
+
+}  // namespace faasgate::app
