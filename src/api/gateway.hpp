@@ -100,6 +100,7 @@ class Gateway {
   // functions
   asio::awaitable<Reply> invoke(Call& call);
   asio::awaitable<Reply> invoke_async(Call& call);
+  std::optional<Reply> check_function_token(const Call& call, const std::string& ns, const std::string& name);
 
   // Runs blocking domain work (SQLite, process control) off the I/O threads.
   template <class F>

@@ -218,6 +218,20 @@ Decision Engine::decide(std::span<const std::string> names, const boost::json::o
   return decide(subject(names, claims), action, resource);
 }
 
+std::vector<std::string> Engine::allowed_resources(const Subject& who, Action action) const {
+  std::vector<std::string> out;
+  if (who.engine_ != this || who.claims_ == nullptr) return out;
+  const ActionMask b = bit(action);
+  for (const auto idx : who.policies_) {
+    for (const auto& st : policies_[idx].statements) {
+      if (st.effect != Effect::allow || (st.actions & b) == 0 || !st.condition.holds(*who.claims_)) continue;
+      for (const auto& r : st.resources)
+        if (std::find(out.begin(), out.end(), r.text()) == out.end()) out.push_back(r.text());
+    }
+  }
+  return out;
+}
+
 Decision Engine::may_list(const Subject& who, Action action) const noexcept {
   if (who.engine_ != this || who.claims_ == nullptr) return {};
   const ActionMask b = bit(action);

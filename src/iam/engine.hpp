@@ -94,6 +94,9 @@ class Engine {
   // exists for some resource, and no applicable Deny on "*". The decision names that statement.
   // A list route uses it as its gate (403 when denied) and filters with the two helpers below.
   Decision may_list(const Subject& who, Action action) const noexcept;
+  // The resource patterns of the Allow statements that grant `action` to `who` (conditions
+  // evaluated): what a function token's `permissions` carry for Function:Invoke.
+  std::vector<std::string> allowed_resources(const Subject& who, Action action) const;
   // Namespace `ns` is visible when some applicable Allow for `action` has a resource whose
   // namespace segment matches ns ("*", "dev:*", "dev:api-*", "d*:x" all make dev visible), and
   // no applicable Deny for `action` covers the whole namespace ("*", "dev:*", "d*:*").

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "iam/resource.hpp"
 #include "oauth/mint.hpp"
 
 namespace faasgate::oauth {
@@ -57,6 +58,45 @@ core::Unexpected<ExchangeFailure> refuse_subject(const oidc::VerifyError& e) {
 
 TokenExchange::TokenExchange(std::string system_issuer) : system_issuer_(std::move(system_issuer)) {}
 
+// A function token (reference §2): what the caller's Function:Invoke statements allow, for the
+// functions it names. Each requested ns:fn must be allowed now (a Deny counts) or the request
+// is invalid_target.
+core::Expected<TokenResponse, ExchangeFailure> TokenExchange::function_token(const TokenRequest& request,
+                                                                            const oidc::VerifiedSubject& subject,
+                                                                            std::vector<std::string> policies,
+                                                                            const ExchangeState& state,
+                                                                            core::Instant now) const {
+  const auto& claims = subject.jwt.claims();
+  const auto& engine = *state.engine;
+  auto who = engine.subject(std::span<const std::string>(policies), claims);
+  for (const auto& target : request.audiences) {
+    auto colon = target.find(':');
+    auto resource = iam::parse_request_resource(target);
+    if (colon == std::string::npos || !resource || resource->level != iam::Resource::Level::function) {
+      return refuse(OAuthErrc::invalid_target, "audience must name functions as <namespace>:<function>");
+    }
+    if (!engine.decide(who, iam::Action::function_invoke, *resource).allowed) {
+      return refuse(OAuthErrc::invalid_target, "Function:Invoke on " + target + " is not allowed for this subject");
+    }
+  }
+  auto permissions = engine.allowed_resources(who, iam::Action::function_invoke);
+  if (permissions.empty()) {
+    return refuse(OAuthErrc::invalid_target, "no policy of this subject allows Function:Invoke");
+  }
+  const auto lifetime = subject.issuer->token_expiry;
+  const std::string sub = "fed:" + subject.jwt.string_claim("sub").value_or("");
+  FunctionTokenInput input{system_issuer_, sub, std::move(permissions), request.audiences, lifetime, new_token_id(), now};
+  auto token = state.keys->current().sign(function_token_claims(input));
+  if (!token) return refuse(OAuthErrc::temporarily_unavailable, "the gateway could not sign the token");
+  TokenResponse response;
+  response.access_token = std::move(*token);
+  response.expires_in = lifetime.count();
+  response.scope = std::string(kFunctionScope);
+  response.jti = input.jti;
+  response.subject = sub;
+  return response;
+}
+
 core::Expected<TokenResponse, ExchangeFailure> TokenExchange::exchange(const TokenRequest& request,
                                                                        const ExchangeState& state, core::Instant now,
                                                                        oidc::FetchMode mode) const {
@@ -74,9 +114,7 @@ core::Expected<TokenResponse, ExchangeFailure> TokenExchange::exchange(const Tok
   auto roles = state.engine->match_roles(claims);
   if (roles.policies.empty()) return refuse(OAuthErrc::invalid_request, "No policies found for subject: " + sub);
 
-  if (request.function_scope) {
-    return refuse(OAuthErrc::invalid_scope, "function tokens are not available yet");
-  }
+  if (request.function_scope) return function_token(request, *subject, std::move(roles.policies), state, now);
 
   const auto lifetime = subject->issuer->token_expiry;
   AccessTokenInput input{&claims, system_issuer_, std::move(roles.policies), lifetime, new_token_id(), now};

@@ -53,6 +53,10 @@ class TokenExchange {
   const std::string& system_issuer() const noexcept { return system_issuer_; }
 
  private:
+  core::Expected<TokenResponse, ExchangeFailure> function_token(const TokenRequest& request,
+                                                                const oidc::VerifiedSubject& subject,
+                                                                std::vector<std::string> policies,
+                                                                const ExchangeState& state, core::Instant now) const;
   std::string system_issuer_;
 };
 

@@ -62,7 +62,21 @@ Result<void> Platform::apply(const model::FunctionDeployment& fn) {
   if (!spec) return core::fail(spec.error());
   auto applied = runtime_.apply(*spec);
   if (!applied) return core::fail(from_runtime(applied.error()));
+  remember_auth(fn);
   return {};
+}
+
+void Platform::remember_auth(const model::FunctionDeployment& fn) {
+  auto it = fn.annotations.find(kJwtAuthAnnotation);
+  const bool required = it != fn.annotations.end() && it->second == "true";
+  std::lock_guard lock(auth_mu_);
+  if (required) token_required_.insert({fn.namespace_, fn.service});
+  else token_required_.erase({fn.namespace_, fn.service});
+}
+
+bool Platform::requires_token(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(auth_mu_);
+  return token_required_.count({ns, name}) != 0;
 }
 
 void Platform::restore() {
@@ -86,6 +100,7 @@ Result<void> Platform::deploy(const model::FunctionDeployment& fn, core::Instant
   auto spec = spec_for(fn);  // secrets must exist before anything is written
   if (!spec) return core::fail(spec.error());
   if (auto created = store_.create_function(fn, now); !created) return core::fail(from_store(created.error()));
+  remember_auth(fn);
   if (auto applied = runtime_.apply(*spec); !applied) {
     // Keep store and runtime in agreement: a function that cannot start is not half-deployed.
     (void)store_.delete_function(fn.namespace_, fn.service);
@@ -105,6 +120,7 @@ Result<void> Platform::update(const model::FunctionDeployment& fn) {
   if (!spec) return core::fail(spec.error());
   if (auto updated = store_.update_function(next); !updated) return core::fail(from_store(updated.error()));
   if (auto applied = runtime_.apply(*spec); !applied) return core::fail(from_runtime(applied.error()));
+  remember_auth(next);
   return {};
 }
 
@@ -112,6 +128,10 @@ Result<void> Platform::remove(const std::string& ns, const std::string& name) {
   std::lock_guard lock(write_mu_);
   if (auto deleted = store_.delete_function(ns, name); !deleted) return core::fail(from_store(deleted.error()));
   runtime_.remove(ns, name);
+  {
+    std::lock_guard auth(auth_mu_);
+    token_required_.erase({ns, name});
+  }
   std::lock_guard counts(counts_mu_);
   pending_counts_.erase({ns, name});
   return {};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,10 @@ class Platform {
   void record_invocation(const std::string& ns, const std::string& name);
   void flush_invocations();
 
+  // Functions annotated com.openfaas.iam/jwt-auth: "true" are invoked only with a function token.
+  static constexpr const char* kJwtAuthAnnotation = "com.openfaas.iam/jwt-auth";
+  bool requires_token(const std::string& ns, const std::string& name) const;
+
   store::Store& store() noexcept { return store_; }
   provider::Runtime& runtime() noexcept { return runtime_; }
 
@@ -70,7 +75,11 @@ class Platform {
   provider::Runtime& runtime_;
   std::mutex counts_mu_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> pending_counts_;
+  void remember_auth(const model::FunctionDeployment& fn);
+
   std::mutex write_mu_;  // serialises writes that touch both the store and the runtime
+  mutable std::mutex auth_mu_;
+  std::set<std::pair<std::string, std::string>> token_required_;  // read on every invocation
 };
 
 }  // namespace faasgate::platform

@@ -178,5 +178,74 @@ class PolicyChangesTest(unittest.TestCase):
             idp.close()
 
 
+INVOKER = """apiVersion: iam.openfaas.com/v1
+kind: Policy
+metadata: {name: invoker, namespace: openfaas}
+spec:
+  statement:
+  - {sid: invoke-secure, effect: Allow, action: ["Function:Invoke"], resource: ["dev:secure-*"]}
+---
+apiVersion: iam.openfaas.com/v1
+kind: Role
+metadata: {name: caller, namespace: openfaas}
+spec:
+  policy: [invoker]
+  principal: {"jwt:sub": ["system:serviceaccount:openfaas:caller"]}
+"""
+
+
+class FunctionTokenTest(unittest.TestCase):
+    def test_a_function_that_asks_for_authentication_needs_a_function_token(self):
+        idp = IdentityProvider(K8S_ISSUER, kty="EC")
+        gw = Gateway({"issuer.yaml": issuer_manifest("kubernetes", K8S_ISSUER, [AUD], iss_internal=idp.url),
+                      "invoker.yaml": INVOKER})
+        try:
+            self.assertEqual(gw.api("POST", "/system/namespace/", {"name": "dev"}).status, 201)
+            for name in ("secure-echo", "secure-two"):
+                r = gw.api("POST", "/system/functions", {"service": name, "namespace": "dev", "envProcess": "cat",
+                                                         "annotations": {"com.openfaas.iam/jwt-auth": "true"}})
+                self.assertEqual(r.status, 202, r.body)
+            self.assertEqual(gw.api("POST", "/system/functions", {"service": "open", "namespace": "dev",
+                                                                  "envProcess": "cat"}).status, 202)
+            url = gw.url + "/function/secure-echo.dev"
+            subject = idp.service_account_token(sub="system:serviceaccount:openfaas:caller", aud=[AUD])
+
+            # Other functions stay open.
+            self.assertEqual(harness.request("POST", gw.url + "/function/open.dev", body="hi").body, b"hi")
+            # No token, the admin's password, an API token: 401 with the IAM realm.
+            api_token = gw.exchange(subject).json()["access_token"]
+            for auth in (None, gw.admin_auth(), "Bearer " + api_token, "Bearer garbage"):
+                r = harness.request("POST", url, body="x", headers={"Authorization": auth} if auth else {})
+                self.assertEqual(r.status, 401, (auth, r.body))
+                self.assertEqual(r.headers["WWW-Authenticate"], 'Bearer realm="IAM function invoke"')
+
+            r = gw.exchange(subject, scope="function", audience="dev:secure-echo")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json()["scope"], "function")
+            token = "Bearer " + r.json()["access_token"]
+            _, keys = gw.gateway_keys()
+            claims = harness.verify_with_jwcrypto(r.json()["access_token"], keys, gw.url)
+            self.assertEqual(claims["function"], {"permissions": ["dev:secure-*"], "audience": ["dev:secure-echo"]})
+
+            r = harness.request("POST", url, body="secret work", headers={"Authorization": token})
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.body, b"secret work")
+            # The permissions cover secure-two, but the token's audience does not: 403.
+            r = harness.request("POST", gw.url + "/function/secure-two.dev", body="x", headers={"Authorization": token})
+            self.assertEqual(r.status, 403, r.body)
+            # Asking for a function no statement allows is invalid_target.
+            r = gw.exchange(subject, scope="function", audience="dev:open")
+            self.assertEqual(r.status, 400)
+            self.assertEqual(r.json()["error"], "invalid_target")
+            # Without an audience, the token covers what the permissions cover.
+            r = gw.exchange(subject, scope="function")
+            token = "Bearer " + r.json()["access_token"]
+            r = harness.request("POST", gw.url + "/function/secure-two.dev", body="y", headers={"Authorization": token})
+            self.assertEqual(r.status, 200, r.body)
+        finally:
+            gw.close()
+            idp.close()
+
+
 if __name__ == "__main__":
     unittest.main()
