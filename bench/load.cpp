@@ -30,6 +30,7 @@ namespace {
 std::string serialise(const LoadSpec& spec, const std::string& body) {
   std::string out = spec.method + " " + spec.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (!spec.content_type.empty()) out += "Content-Type: " + spec.content_type + "\r\n";
+  for (const auto& [k, v] : spec.extra_headers) out += k + ": " + v + "\r\n";
   if (!body.empty() || spec.method == "POST" || spec.method == "PUT")
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n" + body;

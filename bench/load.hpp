@@ -26,6 +26,7 @@ struct LoadSpec {
   std::string content_type;
   // The body of each connection's requests (it is asked once per connection); empty: no body.
   std::function<std::string(std::uint64_t)> body;
+  std::vector<std::pair<std::string, std::string>> extra_headers;
   unsigned expected_status = 200;
   unsigned connections = 16;
   std::chrono::milliseconds duration{3000};

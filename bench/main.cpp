@@ -7,6 +7,7 @@
 namespace faasgate::bench {
 void run_exchange_bench(const std::filesystem::path& bin_dir);
 void run_function_bench(const std::filesystem::path& bin_dir);
+void run_iam_bench(const std::filesystem::path& bin_dir);
 }
 
 int main(int, char** argv) {
@@ -15,5 +16,6 @@ int main(int, char** argv) {
   std::printf("faasgate benchmarks (%s)\n", bin_dir.c_str());
   faasgate::bench::run_exchange_bench(bin_dir);
   faasgate::bench::run_function_bench(bin_dir);
+  faasgate::bench::run_iam_bench(bin_dir);
   return 0;
 }
