@@ -162,12 +162,10 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
                                         state->generation, s_.clock.now());
   if (!principal) {
     auto reply = error_reply(http::status::unauthorized, principal.error().message);
-    const bool token_problem = principal.error().code == AuthErrc::invalid_token ||
-                               principal.error().code == AuthErrc::expired ||
-                               principal.error().code == AuthErrc::revoked;
-    reply.response.set(http::field::www_authenticate,
-                       token_problem ? "Bearer error=\"invalid_token\", error_description=\"" + principal.error().message + "\""
-                                     : std::string("Bearer realm=\"faasgate\", Basic realm=\"faasgate\""));
+    // Missing or bad credentials alike: the Bearer challenge says invalid_token (the admin's
+    // basic auth is accepted too, without a challenge of its own).
+    reply.response.set(http::field::www_authenticate, "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" +
+                                                          principal.error().message + "\"");
     co_return reply;
   }
   call.principal = std::move(*principal);

@@ -135,6 +135,30 @@ class IamEnforcementTest(unittest.TestCase):
             self.assertIn(key, denied)
 
 
+class AuditWebhookTest(unittest.TestCase):
+    def test_events_are_posted_signed(self):
+        import hashlib
+        import hmac
+        receiver = harness.CallbackReceiver()
+        tmp = harness.tempfile.mkdtemp()
+        secret_file = os.path.join(tmp, "webhook-secret")
+        with open(secret_file, "w") as f:
+            f.write("hook-key\n")
+        gw = Gateway(extra_args=["--audit-webhook", receiver.url, "--audit-webhook-secret-file", secret_file])
+        try:
+            self.assertEqual(gw.api("GET", "/system/namespaces").status, 200)
+            gw.wait_until(lambda: len(receiver.calls) >= 1, message="the audit webhook")
+            call = receiver.calls[0]
+            expected = "sha256=" + hmac.new(b"hook-key", call["body"], hashlib.sha256).hexdigest()
+            self.assertEqual(call["headers"]["X-Openfaas-Signature-256"], expected)
+            event = json.loads(call["body"])
+            self.assertEqual((event["actor"], event["action"], event["decision"], event["status"]),
+                             ("admin", "Namespace:List", "allow", 200))
+        finally:
+            gw.close()
+            receiver.close()
+
+
 class PolicyChangesTest(unittest.TestCase):
     def test_editing_a_policy_applies_at_once_and_revocation_ends_a_token(self):
         idp = IdentityProvider(K8S_ISSUER, kty="EC")
