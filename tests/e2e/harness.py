@@ -24,8 +24,15 @@ from jwcrypto import jwk, jwt
 FAASGATE_BIN = os.environ.get("FAASGATE_BIN", "build-test/bin/faasgate")
 SHARED_DIR = os.environ.get("FAASGATE_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
 K8S_ISSUER = "https://kubernetes.default.svc.cluster.local"
+SEED_DIR = os.path.join(SHARED_DIR, "testdata", "seed-manifests")
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
+
+
+def seed(name):
+    """A manifest printed in the write-up, byte for byte."""
+    with open(os.path.join(SEED_DIR, name)) as f:
+        return f.read()
 
 
 class Response:

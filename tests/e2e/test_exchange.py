@@ -8,10 +8,9 @@ import unittest
 from jwcrypto import jwk, jws
 
 import harness
-from harness import K8S_ISSUER, Gateway, IdentityProvider, issuer_manifest, verify_with_jwcrypto
+from harness import K8S_ISSUER, seed, Gateway, IdentityProvider, issuer_manifest, verify_with_jwcrypto
 
 AUD = "https://gateway.example.com"
-SEED = os.path.join(harness.SHARED_DIR, "testdata", "seed-manifests")
 
 FN_RW_POLICY = """apiVersion: iam.openfaas.com/v1
 kind: Policy
@@ -30,10 +29,6 @@ spec:
 def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-
-def seed(name):
-    with open(os.path.join(SEED, name)) as f:
-        return f.read()
 
 
 class ExchangeTest(unittest.TestCase):

@@ -5,10 +5,9 @@ import time
 import unittest
 
 import harness
-from harness import K8S_ISSUER, Gateway, IdentityProvider, issuer_manifest
+from harness import K8S_ISSUER, seed, Gateway, IdentityProvider, issuer_manifest
 
 AUD = "https://gateway.example.com"
-SEED = os.path.join(harness.SHARED_DIR, "testdata", "seed-manifests")
 
 ADMIN_LIKE = """apiVersion: iam.openfaas.com/v1
 kind: Policy
@@ -26,10 +25,6 @@ spec:
   principal: {"jwt:sub": ["system:serviceaccount:openfaas:pipeline"]}
 """
 
-
-def seed(name):
-    with open(os.path.join(SEED, name)) as f:
-        return f.read()
 
 
 class IamEnforcementTest(unittest.TestCase):

@@ -9,7 +9,7 @@ import unittest
 import harness
 from harness import FAASGATE_BIN, K8S_ISSUER
 
-SEED = os.path.join(harness.SHARED_DIR, "testdata", "seed-manifests")
+SEED = harness.SEED_DIR
 CRON_SUB = "system:serviceaccount:openfaas:cron-connector"
 
 FN_RW_POLICY = """apiVersion: iam.openfaas.com/v1
