@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "iam/test_support.hpp"
+
 #include "iam/loader.hpp"
 
 namespace faasgate::iam {
@@ -12,28 +14,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::string dump(const Issues& issues) {
-  std::string s;
-  for (const auto& i : issues) s += i.to_string() + "\n";
-  return s;
-}
-
-std::shared_ptr<const Engine> engine_from(std::string_view yaml) {
-  auto loaded = load_yaml(yaml, "test.yaml");
-  EXPECT_TRUE(loaded.has_value()) << dump(loaded.error());
-  if (!loaded) return nullptr;
-  auto e = Engine::compile(std::move(loaded->objects));
-  EXPECT_TRUE(e.has_value()) << dump(e.error());
-  return e ? *e : nullptr;
-}
-
-std::shared_ptr<const Engine> seed_engine() {
-  auto loaded = load_directory(std::filesystem::path(FAASGATE_SHARED_DIR) / "testdata" / "seed-manifests");
-  EXPECT_TRUE(loaded.has_value());
-  auto e = Engine::compile(std::move(loaded->objects));
-  EXPECT_TRUE(e.has_value());
-  return *e;
-}
+using test_support::dump;
+using test_support::engine_from;
+using test_support::seed_engine;
 
 boost::json::object k8s_token(std::string_view ns, std::string_view sa) {
   auto o = boost::json::parse(R"({
