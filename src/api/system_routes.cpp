@@ -274,14 +274,15 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
   Reply reply;
   reply.response.result(http::status::ok);
   reply.response.set(http::field::content_type, "application/x-ndjson");
-  reply.stream = [this, query, lines = std::move(lines), &store](beast::tcp_stream& stream) -> asio::awaitable<bool> {
+  reply.stream = [this, query, lines = std::move(lines), &store](server::Connection& connection) -> asio::awaitable<bool> {
     constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
     http::response<http::empty_body> head{http::status::ok, 11};
     head.set(http::field::content_type, "application/x-ndjson");
     head.chunked(true);
     http::response_serializer<http::empty_body> serializer(head);
-    stream.expires_after(std::chrono::seconds(30));
-    auto [hec, hn] = co_await http::async_write_header(stream, serializer, use_tuple);
+    auto& socket = connection.socket;
+    connection.deadline.expires_after(std::chrono::seconds(30));
+    auto [hec, hn] = co_await http::async_write_header(socket, serializer, use_tuple);
     if (hec) co_return false;
     std::uint64_t seen = 0;
     auto send = [&](const std::vector<provider::LogLine>& batch) -> asio::awaitable<bool> {
@@ -291,14 +292,16 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
         text += log_line_json(line);
         seen = std::max(seen, line.sequence);
       }
-      stream.expires_after(std::chrono::seconds(30));
-      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)), use_tuple);
+      connection.deadline.expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await asio::async_write(socket, http::make_chunk(asio::buffer(text)), use_tuple);
+      connection.deadline.expires_never();  // waiting for new lines is not the client's delay
       co_return !ec;
     };
     seen = store.last_sequence();
     for (const auto& line : lines) seen = std::max(seen, line.sequence);
     if (!co_await send(lines)) co_return false;
-    asio::steady_timer timer(stream.get_executor());
+    connection.deadline.expires_never();
+    asio::steady_timer timer(socket.get_executor());
     while (!stopping_) {
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(use_tuple);
@@ -306,16 +309,16 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
       if (!co_await send(more)) co_return false;
       // A quiet stream still notices a client that left: an empty write would not, so peek.
       if (more.empty()) {
-        stream.socket().non_blocking(true);
+        socket.non_blocking(true);
         char probe;
         beast::error_code ec;
-        auto n = stream.socket().receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
-        stream.socket().non_blocking(false);
+        auto n = socket.receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
+        socket.non_blocking(false);
         if ((!ec && n == 0) || (ec && ec != asio::error::would_block)) co_return false;
       }
     }
-    stream.expires_after(std::chrono::seconds(5));
-    co_await asio::async_write(stream, http::make_chunk_last(), use_tuple);
+    connection.deadline.expires_after(std::chrono::seconds(5));
+    co_await asio::async_write(socket, http::make_chunk_last(), use_tuple);
     co_return false;
   };
   co_return reply;

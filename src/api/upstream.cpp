@@ -1,6 +1,7 @@
 #include "api/upstream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -13,55 +14,82 @@ namespace asio = server::asio;
 namespace beast = server::beast;
 namespace http = server::http;
 
+// A keep-alive connection to a replica; it stays on the loop that opened it.
+struct UpstreamPool::Connection {
+  explicit Connection(asio::any_io_executor executor) : socket(std::move(executor)), deadline(socket) {}
+  server::tcp::socket socket;
+  server::Deadline deadline;
+};
+
 UpstreamPool::UpstreamPool(std::size_t max_idle_per_endpoint, std::size_t max_response_bytes)
     : max_idle_(max_idle_per_endpoint), max_response_bytes_(max_response_bytes) {}
 
-std::unique_ptr<beast::tcp_stream> UpstreamPool::take(const server::tcp::endpoint& endpoint) {
+UpstreamPool::~UpstreamPool() = default;
+
+std::unique_ptr<UpstreamPool::Connection> UpstreamPool::take(const Key& key) {
   std::lock_guard lock(mu_);
-  auto it = idle_.find(endpoint);
+  auto it = idle_.find(key);
   if (it == idle_.end() || it->second.empty()) return nullptr;
-  auto stream = std::move(it->second.back());
+  auto connection = std::move(it->second.back());
   it->second.pop_back();
-  return stream;
+  return connection;
 }
 
-void UpstreamPool::give_back(const server::tcp::endpoint& endpoint, std::unique_ptr<beast::tcp_stream> stream) {
+void UpstreamPool::give_back(const Key& key, std::unique_ptr<Connection> connection) {
   std::lock_guard lock(mu_);
-  auto& idle = idle_[endpoint];
-  if (idle.size() < max_idle_) idle.push_back(std::move(stream));
+  auto& idle = idle_[key];
+  if (idle.size() < max_idle_) idle.push_back(std::move(connection));
 }
 
 void UpstreamPool::forget(const server::tcp::endpoint& endpoint) {
-  std::lock_guard lock(mu_);
-  idle_.erase(endpoint);
+  std::vector<std::unique_ptr<Connection>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (it->first.second != endpoint) {
+        ++it;
+        continue;
+      }
+      for (auto& c : it->second) dropped.push_back(std::move(c));
+      it = idle_.erase(it);
+    }
+  }
+  // A connection (its Deadline) is only touched on its own loop.
+  for (auto& c : dropped) {
+    auto executor = c->socket.get_executor();
+    asio::post(executor, [c = std::shared_ptr<Connection>(std::move(c))] {});
+  }
 }
 
 asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::send(
     asio::any_io_executor executor, const server::tcp::endpoint& endpoint, server::Request& request,
     std::chrono::seconds timeout) {
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+  const Key key{&asio::query(executor, asio::execution::context), endpoint};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto stream = take(endpoint);
-    const bool pooled = stream != nullptr;
-    if (!stream) {
-      stream = std::make_unique<beast::tcp_stream>(executor);
-      stream->expires_after(std::chrono::seconds(5));
-      auto [cec] = co_await stream->async_connect(endpoint, use_tuple);
+    auto connection = take(key);
+    const bool pooled = connection != nullptr;
+    if (!connection) {
+      connection = std::make_unique<Connection>(executor);
+      connection->deadline.expires_after(std::chrono::seconds(5));
+      auto [cec] = co_await connection->socket.async_connect(endpoint, use_tuple);
       if (cec) {
-        co_return core::fail(UpstreamError{UpstreamErrc::connect_failed, "cannot connect to the function: " + cec.message()});
+        const std::string why = connection->deadline.expired() ? "timed out" : cec.message();
+        co_return core::fail(UpstreamError{UpstreamErrc::connect_failed, "cannot connect to the function: " + why});
       }
-      stream->socket().set_option(server::tcp::no_delay(true));
+      beast::error_code ignored;
+      connection->socket.set_option(server::tcp::no_delay(true), ignored);
     }
-    stream->expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(*stream, request, use_tuple);
+    connection->deadline.expires_after(timeout);
+    auto [wec, wn] = co_await http::async_write(connection->socket, request, use_tuple);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(max_response_bytes_);
     beast::error_code rec;
-    if (!wec) std::tie(rec, std::ignore) = co_await http::async_read(*stream, buffer, parser, use_tuple);
+    if (!wec) std::tie(rec, std::ignore) = co_await http::async_read(connection->socket, buffer, parser, use_tuple);
     const auto ec = wec ? wec : rec;
     if (ec) {
-      if (ec == beast::error::timeout) {
+      if (connection->deadline.expired()) {
         co_return core::fail(UpstreamError{UpstreamErrc::timeout, "the function did not answer in time"});
       }
       if (ec == http::error::body_limit) {
@@ -73,8 +101,8 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
     }
     auto response = parser.release();
     if (response.keep_alive() && buffer.size() == 0) {
-      stream->expires_never();
-      give_back(endpoint, std::move(stream));
+      connection->deadline.expires_never();
+      give_back(key, std::move(connection));
     }
     co_return response;
   }

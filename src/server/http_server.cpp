@@ -5,7 +5,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -17,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <optional>
 
 namespace faasgate::server {
 
@@ -32,16 +32,6 @@ bool is_protocol_error(const beast::error_code& ec) {
 
 }  // namespace
 
-// The last answer on a connection that is about to close (the request was refused before a
-// handler saw it).
-static asio::awaitable<void> send_final_error(beast::tcp_stream& stream, std::chrono::seconds timeout,
-                                              http::status status, std::string message) {
-  auto reply = make_error_reply(status, message);
-  reply.response.keep_alive(false);
-  stream.expires_after(timeout);
-  co_await http::async_write(stream, reply.response, use_tuple);
-}
-
 Reply make_error_reply(http::status status, std::string_view message, unsigned version) {
   Response res{status, version};
   res.set(http::field::content_type, "application/json");
@@ -50,15 +40,23 @@ Reply make_error_reply(http::status status, std::string_view message, unsigned v
   return {std::move(res), {}};
 }
 
+// One client connection. Built on its loop's thread (the Deadline registers with that loop's
+// sweeper) and only touched there; the server's registry (under mu_) holds a pointer for shutdown.
 class HttpServer::Session {
  public:
-  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+  tcp::socket socket;
+  Deadline deadline;
   std::atomic<bool> idle{true};  // waiting for the next request: may be closed at shutdown
 };
 
-HttpServer::HttpServer(asio::io_context& io, Limits limits, Handler handler, BodyLimit body_limit)
-    : io_(io), limits_(limits), handler_(std::move(handler)), body_limit_(std::move(body_limit)), acceptor_(io) {}
+
+HttpServer::HttpServer(EventLoops& loops, Limits limits, Handler handler, BodyLimit body_limit)
+    : loops_(loops),
+      limits_(limits),
+      handler_(std::move(handler)),
+      body_limit_(std::move(body_limit)),
+      acceptor_(loops.at(0)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -70,16 +68,17 @@ tcp::endpoint HttpServer::listen(const tcp::endpoint& endpoint) {
   return acceptor_.local_endpoint();
 }
 
-void HttpServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+void HttpServer::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
 
 asio::awaitable<void> HttpServer::accept_loop() {
   while (!stopping_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
+    auto& loop = loops_.next();
+    auto [ec, socket] = co_await acceptor_.async_accept(loop, use_tuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
       // EMFILE and friends: back off briefly instead of spinning.
       spdlog::warn("accept failed: {}", ec.message());
-      asio::steady_timer t(io_, std::chrono::milliseconds(50));
+      asio::steady_timer t(acceptor_.get_executor(), std::chrono::milliseconds(50));
       co_await t.async_wait(use_tuple);
       continue;
     }
@@ -87,47 +86,62 @@ asio::awaitable<void> HttpServer::accept_loop() {
       socket.close();  // over the connection limit: refuse rather than queue without bound
       continue;
     }
-    socket.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<Session>(std::move(socket));
-    {
-      std::lock_guard lock(mu_);
-      sessions_.insert(session.get());
-      ++open_;
-    }
-    auto executor = session->stream.get_executor();
-    asio::co_spawn(executor, serve(session), asio::detached);
+    ++open_;
+    asio::co_spawn(loop, serve(std::move(socket)), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
-  auto& stream = session->stream;
+asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto session = std::make_unique<Session>(std::move(socket));
+  {
+    std::lock_guard lock(mu_);
+    sessions_.insert(session.get());
+  }
+  co_await serve_requests(*session);
+  session->socket.shutdown(tcp::socket::shutdown_send, ignored);
+  session->socket.close(ignored);
+  finished(session.get());
+}
+
+asio::awaitable<void> HttpServer::serve_requests(Session& session) {
+  auto& socket = session.socket;
+  auto& deadline = session.deadline;
   beast::flat_buffer buffer;
   RequestInfo info;
   {
     beast::error_code ec;
-    info.remote = stream.socket().remote_endpoint(ec);
+    info.remote = socket.remote_endpoint(ec);
   }
   bool first = true;
-  bool drain = false;  // the client may still be sending a body we refused
+  // A request refused before a handler saw it: the last answer on this connection.
+  std::optional<Reply> refusal;
+  auto refuse = [&](http::status status, const std::string& message) {
+    refusal = make_error_reply(status, message);
+    refusal->response.keep_alive(false);
+  };
+  const auto malformed = [](const beast::error_code& ec) { return "malformed HTTP request: " + ec.message(); };
+  const auto too_large = [](std::size_t limit) {
+    return "request body too large: the limit is " + std::to_string(limit) + " bytes";
+  };
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
     // The body limit depends on the route, known once the header is read: until then none, or
     // Beast would refuse a large Content-Length while parsing the header, as a malformed request.
     parser.body_limit(boost::none);
-    session->idle = true;
-    stream.expires_after(first ? limits_.read_timeout : limits_.idle_timeout);
+    session.idle = true;
+    deadline.expires_after(first ? limits_.read_timeout : limits_.idle_timeout);
     first = false;
 
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-    session->idle = false;
+    auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+    session.idle = false;
     if (hec) {
       if (hec == http::error::header_limit) {
-        co_await send_final_error(stream, limits_.write_timeout, http::status::request_header_fields_too_large,
-                                  "request header too large");
+        refuse(http::status::request_header_fields_too_large, "request header too large");
       } else if (is_protocol_error(hec)) {
-        co_await send_final_error(stream, limits_.write_timeout, http::status::bad_request,
-                                  "malformed HTTP request: " + hec.message());
+        refuse(http::status::bad_request, malformed(hec));
       }
       break;
     }
@@ -137,21 +151,16 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
     const std::size_t body_limit = body_limit_ ? body_limit_(parser.get().base()) : limits_.body_bytes;
     parser.body_limit(body_limit);
     if (auto declared = parser.content_length(); declared && *declared > body_limit) {
-      co_await send_final_error(stream, limits_.write_timeout, http::status::payload_too_large,
-                                "request body too large: the limit is " + std::to_string(body_limit) + " bytes");
-      drain = true;
+      refuse(http::status::payload_too_large, too_large(body_limit));
       break;
     }
-    stream.expires_after(limits_.read_timeout);
-    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    deadline.expires_after(limits_.read_timeout);
+    auto [bec, bn] = co_await http::async_read(socket, buffer, parser, use_tuple);
     if (bec) {
       if (bec == http::error::body_limit) {
-        co_await send_final_error(stream, limits_.write_timeout, http::status::payload_too_large,
-                                  "request body too large: the limit is " + std::to_string(body_limit) + " bytes");
-        drain = true;
+        refuse(http::status::payload_too_large, too_large(body_limit));
       } else if (is_protocol_error(bec)) {
-        co_await send_final_error(stream, limits_.write_timeout, http::status::bad_request,
-                                  "malformed HTTP request: " + bec.message());
+        refuse(http::status::bad_request, malformed(bec));
       }
       break;
     }
@@ -159,38 +168,40 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Session> session) {
     Request request = parser.release();
     const bool keep_alive = request.keep_alive() && !stopping_;
     const unsigned version = request.version();
-    stream.expires_never();  // the handler bounds its own work (function timeouts, fetch timeouts)
+    deadline.expires_never();  // the handler bounds its own work (function timeouts, fetch timeouts)
     Reply reply = co_await handler_(std::move(request), info);
     reply.response.version(version);
     reply.response.keep_alive(keep_alive && !stopping_);
 
     bool keep = reply.response.keep_alive();
     if (reply.stream) {
-      keep = co_await reply.stream(stream) && keep;
+      Connection connection{socket, deadline};
+      keep = co_await reply.stream(connection) && keep;
     } else {
       reply.response.prepare_payload();
-      stream.expires_after(limits_.write_timeout);
-      auto [wec, wn] = co_await http::async_write(stream, reply.response, use_tuple);
+      deadline.expires_after(limits_.write_timeout);
+      auto [wec, wn] = co_await http::async_write(socket, reply.response, use_tuple);
       if (wec) break;
     }
     if (!keep) break;
   }
+  if (!refusal || !socket.is_open()) co_return;
+  deadline.expires_after(limits_.write_timeout);
+  auto [wec, wn] = co_await http::async_write(socket, refusal->response, use_tuple);
+  if (wec || refusal->response.result() != http::status::payload_too_large) co_return;
+  // The client may still be sending the body we refused. Closing with unread input makes the
+  // kernel send RST, and the client may lose our answer before reading it: discard what is still
+  // coming, bounded in bytes and time.
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  if (drain) {
-    // Closing with unread input makes the kernel send RST, and the client may lose our answer
-    // before reading it. Discard what is still coming, bounded in bytes and time.
-    stream.expires_after(std::chrono::seconds(2));
-    std::array<char, 16384> sink;
-    std::size_t discarded = 0;
-    while (discarded < 8 * 1024 * 1024) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
-      if (rec) break;
-      discarded += n;
-    }
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  deadline.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  std::size_t discarded = 0;
+  while (discarded < 8 * 1024 * 1024) {
+    auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
+    if (rec) break;
+    discarded += n;
   }
-  stream.close();
-  finished(session.get());
 }
 
 void HttpServer::finished(Session* session) {
@@ -198,8 +209,8 @@ void HttpServer::finished(Session* session) {
   {
     std::lock_guard lock(mu_);
     sessions_.erase(session);
-    --open_;
-    if (stopping_ && sessions_.empty() && on_drained_) drained = std::exchange(on_drained_, {});
+    // open_ counts accepted connections, registered or not yet: drained means none is left.
+    if (--open_ == 0 && stopping_ && on_drained_) drained = std::exchange(on_drained_, {});
   }
   if (drained) drained();
 }
@@ -212,27 +223,27 @@ void HttpServer::shutdown(std::function<void()> done) {
   });
   // Idle keep-alive connections are closed now; busy ones finish their request (the loop sees
   // stopping_ and answers with Connection: close). Sessions erase themselves under mu_, and each
-  // is only touched on its own strand, so we post rather than touch them here.
+  // is only touched on its own loop, so we post rather than touch them here.
   std::lock_guard lock(mu_);
-  if (sessions_.empty()) {
+  if (open_ == 0) {
     if (done) done();
     return;
   }
   on_drained_ = std::move(done);
   for (auto* s : sessions_) {
-    asio::post(s->stream.get_executor(), [this, s] {
+    asio::post(s->socket.get_executor(), [this, s] {
       std::lock_guard inner(mu_);
-      if (sessions_.count(s) && s->idle) s->stream.socket().cancel();
+      if (sessions_.count(s) && s->idle) s->socket.cancel();
     });
   }
   // After the grace period, whatever is still open is cut.
-  auto timer = std::make_shared<asio::steady_timer>(io_, limits_.shutdown_grace);
+  auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), limits_.shutdown_grace);
   timer->async_wait([this, timer](const beast::error_code&) {
     std::lock_guard lock(mu_);
     for (auto* s : sessions_) {
-      asio::post(s->stream.get_executor(), [this, s] {
+      asio::post(s->socket.get_executor(), [this, s] {
         std::lock_guard inner(mu_);
-        if (sessions_.count(s)) s->stream.socket().cancel();
+        if (sessions_.count(s)) s->socket.cancel();
       });
     }
   });

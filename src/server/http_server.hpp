@@ -4,7 +4,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -15,6 +14,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
+
+#include "server/deadline.hpp"
+#include "server/event_loops.hpp"
 
 namespace faasgate::server {
 
@@ -30,12 +32,19 @@ struct RequestInfo {
   tcp::endpoint remote;
 };
 
+// What a streaming handler writes to: the client's socket and its deadline (set one before each
+// write: a client that stops reading must not hold the connection forever).
+struct Connection {
+  tcp::socket& socket;
+  Deadline& deadline;
+};
+
 // A handler may take over the connection after its response header, to stream a body
-// (NDJSON logs with follow, proxied function answers). `stream` is then set and the server calls
-// it instead of writing `response` itself; it returns whether the connection may be kept alive.
+// (NDJSON logs with follow). `stream` is then set and the server calls it instead of writing
+// `response` itself; it returns whether the connection may be kept alive.
 struct Reply {
   Response response;
-  std::function<asio::awaitable<bool>(beast::tcp_stream&)> stream;
+  std::function<asio::awaitable<bool>(Connection&)> stream;
 };
 
 using Handler = std::function<asio::awaitable<Reply>(Request&&, const RequestInfo&)>;
@@ -54,9 +63,11 @@ struct Limits {
 
 Reply make_error_reply(http::status status, std::string_view message, unsigned version = 11);
 
+// Accepts on the first loop of `loops` and serves each connection on one loop (round robin);
+// handlers run on the connection's loop.
 class HttpServer {
  public:
-  HttpServer(asio::io_context& io, Limits limits, Handler handler, BodyLimit body_limit = {});
+  HttpServer(EventLoops& loops, Limits limits, Handler handler, BodyLimit body_limit = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -73,10 +84,11 @@ class HttpServer {
  private:
   class Session;
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<Session> session);
+  asio::awaitable<void> serve(tcp::socket socket);
+  asio::awaitable<void> serve_requests(Session& session);
   void finished(Session* session);
 
-  asio::io_context& io_;
+  EventLoops& loops_;
   Limits limits_;
   Handler handler_;
   BodyLimit body_limit_;

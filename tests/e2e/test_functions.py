@@ -1,4 +1,5 @@
 """End to end: the functions platform, as a new user would drive it with curl and the README."""
+import http.client
 import json
 import os
 import time
@@ -117,6 +118,39 @@ class FunctionsTest(unittest.TestCase):
         status = self.gw.api("GET", "/system/function/web").json()
         self.assertEqual(status["replicas"], 2)
         self.assertGreaterEqual(status["invocationCount"], 11)
+
+    def test_http_mode_timeout_is_504_and_the_function_stays_usable(self):
+        self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http", "exec_timeout": "1s"}))
+        self.wait_ready("web")
+        started = time.monotonic()
+        r = harness.request("GET", self.gw.url + "/function/web/sleep?s=5")
+        self.assertEqual(r.status, 504, r.body)
+        self.assertLess(time.monotonic() - started, 4.5)  # cut at the timeout, not at the answer
+        r = harness.request("GET", self.gw.url + "/function/web/after")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["path"], "/after")
+
+    def test_logs_follow_streams_new_lines(self):
+        self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
+        self.wait_ready("web")
+        url = urllib.parse.urlsplit(self.gw.url)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+        try:
+            conn.request("GET", "/system/logs?name=web&follow=true", headers={"Authorization": self.gw.admin_auth()})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.getheader("Content-Type"), "application/x-ndjson")
+            self.assertEqual(harness.request("POST", self.gw.url + "/function/web/marker-1").status, 200)
+            seen = []
+            while not any("marker-1" in l.get("text", "") for l in seen):
+                line = r.fp.readline()  # one chunk-size line or one NDJSON line at a time
+                self.assertTrue(line, "the stream ended before the new line arrived")
+                text = line.decode().strip()
+                if text.startswith("{"):
+                    seen.append(json.loads(text))
+            self.assertEqual(seen[-1]["name"], "web")
+        finally:
+            conn.close()
 
     def test_crashed_replica_is_restarted(self):
         self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))

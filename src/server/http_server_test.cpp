@@ -1,0 +1,276 @@
+// The server on loopback, port 0, two event loops, driven by a plain blocking client: keep-alive,
+// limits and their status codes, timeouts, streaming and graceful shutdown.
+#include "server/http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace faasgate::server {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A blocking HTTP/1.1 client over one connection.
+class Client {
+ public:
+  explicit Client(unsigned short port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // The next whole response (Content-Length or chunked), or nullopt when the server closed.
+  std::optional<http::response<http::string_body>> receive() {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(16 * 1024 * 1024);
+    beast::error_code ec;
+    http::read(socket_, buffer_, parser, ec);
+    if (ec) return std::nullopt;
+    return parser.release();
+  }
+  // True when the server closed the connection (EOF or reset) without sending more.
+  bool closed_by_server() {
+    char c;
+    beast::error_code ec;
+    socket_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+  std::optional<http::response<http::string_body>> request(const std::string& method, const std::string& target,
+                                                           const std::string& body = "") {
+    send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body);
+    return receive();
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+// What the tests' handler can be told to do.
+struct Script {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;       // a request to /hold waits for this
+  int holding = 0;            // how many /hold requests are waiting
+  std::set<std::thread::id> threads;  // loops that served a request
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(Limits limits = {}) {
+    limits_ = limits;
+    server_ = std::make_unique<HttpServer>(
+        loops_, limits_, [this](Request&& request, const RequestInfo&) { return handle(std::move(request)); },
+        [](const http::request_header<>& header) -> std::size_t {
+          return header.target() == "/small" ? 10 : 1024 * 1024;
+        });
+    port_ = server_->listen(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)).port();
+    server_->start();
+    loops_.start();
+  }
+
+  void TearDown() override {
+    {
+      std::lock_guard lock(script_.mu);
+      script_.release = true;
+    }
+    script_.cv.notify_all();
+    if (server_) server_->shutdown({});
+    loops_.stop();
+    loops_.join();
+  }
+
+  asio::awaitable<Reply> handle(Request request) {
+    {
+      std::lock_guard lock(script_.mu);
+      script_.threads.insert(std::this_thread::get_id());
+    }
+    if (request.target() == "/hold") {
+      // Blocks this loop's thread on purpose: the other loop must keep serving.
+      std::unique_lock lock(script_.mu);
+      ++script_.holding;
+      script_.cv.notify_all();
+      script_.cv.wait(lock, [&] { return script_.release; });
+    }
+    if (request.target() == "/stream") {
+      Reply reply;
+      reply.stream = [](Connection& connection) -> asio::awaitable<bool> {
+        http::response<http::empty_body> head{http::status::ok, 11};
+        head.chunked(true);
+        http::response_serializer<http::empty_body> serializer(head);
+        connection.deadline.expires_after(std::chrono::seconds(5));
+        auto [hec, hn] = co_await http::async_write_header(connection.socket, serializer, use_tuple);
+        if (hec) co_return false;
+        for (std::string part : {"one\n", "two\n"}) {
+          auto [ec, n] = co_await asio::async_write(connection.socket, http::make_chunk(asio::buffer(part)), use_tuple);
+          if (ec) co_return false;
+        }
+        auto [lec, ln] = co_await asio::async_write(connection.socket, http::make_chunk_last(), use_tuple);
+        co_return !lec;
+      };
+      co_return reply;
+    }
+    Response response{http::status::ok, 11};
+    response.body() = std::string(request.method_string()) + " " + std::string(request.target()) + " " + request.body();
+    co_return Reply{std::move(response), {}};
+  }
+
+  EventLoops loops_{2};
+  Limits limits_;
+  std::unique_ptr<HttpServer> server_;
+  unsigned short port_ = 0;
+  Script script_;
+};
+
+TEST_F(HttpServerTest, AnswersSeveralRequestsOnOneConnection) {
+  start();
+  Client client(port_);
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.request("POST", "/echo", "body" + std::to_string(i));
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::ok);
+    EXPECT_EQ(response->body(), "POST /echo body" + std::to_string(i));
+    EXPECT_TRUE(response->keep_alive());
+  }
+}
+
+TEST_F(HttpServerTest, ConnectionsAreSpreadOverTheLoops) {
+  start();
+  Client a(port_), b(port_);
+  ASSERT_TRUE(a.request("GET", "/x"));
+  ASSERT_TRUE(b.request("GET", "/x"));
+  std::lock_guard lock(script_.mu);
+  EXPECT_EQ(script_.threads.size(), 2u);
+}
+
+TEST_F(HttpServerTest, ABlockedLoopDoesNotStopTheOther) {
+  start();
+  Client held(port_), other(port_);
+  // Both connections are accepted (the acceptor runs on a loop that /hold may block).
+  ASSERT_TRUE(held.request("GET", "/warm"));
+  ASSERT_TRUE(other.request("GET", "/warm"));
+  held.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    std::unique_lock lock(script_.mu);
+    ASSERT_TRUE(script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; }));
+  }
+  auto response = other.request("GET", "/free");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "GET /free ");
+}
+
+TEST_F(HttpServerTest, ADeclaredBodyOverTheRouteLimitIs413) {
+  start();
+  Client client(port_);
+  auto response = client.request("POST", "/small", std::string(11, 'x'));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::payload_too_large);
+  EXPECT_NE(response->body().find("the limit is 10 bytes"), std::string::npos);
+  EXPECT_FALSE(response->keep_alive());
+}
+
+TEST_F(HttpServerTest, AChunkedBodyOverTheRouteLimitIs413) {
+  start();
+  Client client(port_);
+  client.send("POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::payload_too_large);
+}
+
+TEST_F(HttpServerTest, AHeaderOverTheLimitIs431) {
+  Limits limits;
+  limits.header_bytes = 1024;
+  start(limits);
+  Client client(port_);
+  client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::request_header_fields_too_large);
+}
+
+TEST_F(HttpServerTest, GarbageIs400) {
+  start();
+  Client client(port_);
+  client.send("NOT HTTP AT ALL\r\n\r\n");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::bad_request);
+  EXPECT_NE(response->body().find("malformed HTTP request"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
+  Limits limits;
+  limits.idle_timeout = std::chrono::seconds(1);
+  start(limits);
+  Client client(port_);
+  ASSERT_TRUE(client.request("GET", "/x"));
+  EXPECT_TRUE(client.closed_by_server());  // blocks until the server closes: about a second
+}
+
+TEST_F(HttpServerTest, ARequestThatNeverCompletesIsCutAtTheReadTimeout) {
+  Limits limits;
+  limits.read_timeout = std::chrono::seconds(1);
+  start(limits);
+  Client client(port_);
+  client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");  // the header never ends
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
+  start();
+  Client client(port_);
+  auto response = client.request("GET", "/stream");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "one\ntwo\n");
+  auto next = client.request("GET", "/after");  // the connection is still usable
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "GET /after ");
+}
+
+TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndFinishesBusyOnes) {
+  start();
+  Client idle(port_), busy(port_);
+  ASSERT_TRUE(idle.request("GET", "/x"));
+  ASSERT_TRUE(busy.request("GET", "/warm"));
+  busy.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    std::unique_lock lock(script_.mu);
+    ASSERT_TRUE(script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; }));
+  }
+  std::promise<void> drained;
+  server_->shutdown([&] { drained.set_value(); });
+  EXPECT_TRUE(idle.closed_by_server());
+  {
+    std::lock_guard lock(script_.mu);
+    script_.release = true;
+  }
+  script_.cv.notify_all();
+  auto response = busy.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "GET /hold ");
+  EXPECT_FALSE(response->keep_alive());  // the in-flight request is answered with Connection: close
+  EXPECT_EQ(drained.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(server_->open_connections(), 0u);
+  server_.reset();  // must not be shut down twice in TearDown
+}
+
+}  // namespace
+}  // namespace faasgate::server
