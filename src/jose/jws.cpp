@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "core/openssl.hpp"
 #include "jose/ecdsa_signature.hpp"
+#include "jose/prepared_context.hpp"
 
 namespace faasgate::jose::detail {
 
@@ -168,8 +169,8 @@ core::Expected<void, Error> verify_signature(Algorithm alg, const PublicKey& key
   }
   params[param_count] = OSSL_PARAM_construct_end();
 
-  core::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest, nullptr, nullptr, key.evp(), params.data()) != 1) {
+  auto ctx = prepared_context(Operation::verify, alg, key.evp(), digest, params.data());
+  if (!ctx) {
     auto detail = core::openssl_error();
     return core::fail(error(Errc::bad_signature, "cannot set up verification: " + detail));
   }

@@ -9,6 +9,7 @@
 #include "core/openssl.hpp"
 #include "jose/ecdsa_signature.hpp"
 #include "jose/jwt.hpp"
+#include "jose/prepared_context.hpp"
 
 namespace faasgate::jose {
 
@@ -73,11 +74,10 @@ core::Expected<std::string, Error> Signer::sign(const boost::json::object& claim
   std::string token = core::base64url_encode(std::string_view(header)) + "." +
                       core::base64url_encode(std::string_view(boost::json::serialize(claims)));
 
-  core::MdCtxPtr ctx(EVP_MD_CTX_new());
+  auto ctx = detail::prepared_context(detail::Operation::sign, Algorithm::ES256, key_.get(), "SHA256", nullptr);
   std::size_t der_size = 0;
   auto input = reinterpret_cast<const unsigned char*>(token.data());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key_.get(), nullptr) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &der_size, input, token.size()) != 1) {
+  if (!ctx || EVP_DigestSign(ctx.get(), nullptr, &der_size, input, token.size()) != 1) {
     return core::fail(Error{Errc::signing_failed, core::openssl_error()});
   }
   std::vector<std::uint8_t> der(der_size);
