@@ -5,7 +5,7 @@
 #include "api/callback.hpp"
 #include "api/gateway_impl.hpp"
 #include "iam/resource.hpp"
-#include "oauth/mint.hpp"
+#include "core/unique_id.hpp"
 
 #include <algorithm>
 
@@ -71,7 +71,7 @@ asio::awaitable<Reply> Gateway::invoke(Call& call) {
     if (auto refused = check_function_token(call, target->namespace_, target->name)) co_return std::move(*refused);
   }
   Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
-                        oauth::new_token_id(), std::move(call.request)};
+                        core::unique_id(), std::move(call.request)};
   auto executor = co_await asio::this_coro::executor;
   // Named values only: GCC 12 miscompiles temporaries built inside a co_await expression.
   auto response = co_await s_.invoker.invoke(executor, std::move(invocation));
@@ -89,7 +89,7 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
     if (auto refused = check_function_token(call, target->namespace_, target->name)) co_return std::move(*refused);
   }
   store::AsyncCall queued;
-  queued.id = oauth::new_token_id();
+  queued.id = core::unique_id();
   queued.function = target->name;
   queued.namespace_ = target->namespace_;
   queued.method = std::string(call.request.method_string());

@@ -4,7 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <array>
-#include <cstdio>
+#include <charconv>
 
 namespace faasgate::api {
 
@@ -40,8 +40,8 @@ server::Response plain(http::status status, std::string message) {
 
 std::string seconds_text(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", s);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s, std::chars_format::fixed, 6);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
 }  // namespace
