@@ -1,6 +1,7 @@
 // A minimal http-mode function for the benchmarks: answers every request on 127.0.0.1:$PORT with
 // the request body (or "ok"), keep-alive, on one thread. It prints its port on stdout so that the
-// benchmark can also call it directly, bypassing the gateway.
+// benchmark can also call it directly, bypassing the gateway. With $work_us set it first spends
+// that many microseconds of CPU per request, standing in for a function that does some work.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +12,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +21,17 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+std::chrono::microseconds work_per_request{0};
+
+// Busy CPU work, not a sleep: the function's core is taken for the whole time.
+void work() {
+  if (work_per_request.count() <= 0) return;
+  const auto until = std::chrono::steady_clock::now() + work_per_request;
+  volatile std::uint64_t x = 0;
+  while (std::chrono::steady_clock::now() < until)
+    for (int i = 0; i < 64; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+}
 
 asio::awaitable<void> serve(tcp::socket socket) {
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -27,6 +41,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
     http::request<http::string_body> req;
     auto [rec, rn] = co_await http::async_read(stream, buffer, req, use_tuple);
     if (rec) co_return;
+    work();
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/plain");
     res.body() = req.body().empty() ? std::string("ok") : std::move(req.body());
@@ -39,6 +54,7 @@ asio::awaitable<void> serve(tcp::socket socket) {
 
 int main() {
   const char* port = std::getenv("PORT");
+  if (const char* w = std::getenv("work_us")) work_per_request = std::chrono::microseconds(std::atoi(w));
   asio::io_context io(1);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
                                            static_cast<unsigned short>(port ? std::atoi(port) : 0)));

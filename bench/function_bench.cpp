@@ -1,10 +1,12 @@
 // Invocation through the gateway versus calling the same function process directly.
 //
-// An http-mode function (faasgate-bench-echo) is deployed in `faasgate serve`; the benchmark
-// finds the replica's port in the function's logs and drives both paths with the same keep-alive
-// load generator, one after the other, in this run. Classic mode's per-request cost (a process
-// per request) is measured the same way.
-#include <boost/json/parse.hpp>
+// http-mode functions (faasgate-bench-echo) are deployed in `faasgate serve`; the benchmark finds
+// each replica's port in the function's logs and drives both paths with the same keep-alive load
+// generator, one after the other, in this run:
+//   - the echo, which does no work: what the gateway costs next to the cheapest possible function;
+//   - the same program spending 100 us of CPU per request: a function that does some work;
+//   - single-connection latency, with the gateway's defaults and with --busy-poll-us.
+// Classic mode's per-request cost (a process per request) is measured the same way.
 #include <boost/json/serialize.hpp>
 
 #include <filesystem>
@@ -21,7 +23,6 @@ namespace faasgate::bench {
 
 namespace {
 
-// One blocking HTTP exchange for setup calls (deploy, logs), via the load generator's client.
 std::string admin_header(const std::filesystem::path& data_dir) {
   std::ifstream in(data_dir / "admin-password");
   std::string password;
@@ -30,76 +31,113 @@ std::string admin_header(const std::filesystem::path& data_dir) {
   return "Basic " + core::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()));
 }
 
-}  // namespace
-
-void run_function_bench(const std::filesystem::path& bin_dir) {
-  print_header("Function invocation: through the gateway vs. the function process directly");
-  auto dir = make_temp_dir();
-  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
-                                                "--log-level", "warn"});
-  const auto auth = admin_header(dir / "data");
-  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
-    return http_call(gateway.port(), method, target, body, {{"Authorization", auth}});
-  };
-
-  auto deployed = call("POST", "/system/functions",
-                       boost::json::serialize(boost::json::object{
-                           {"service", "echo"},
-                           {"envProcess", (bin_dir / "faasgate-bench-echo").string()},
-                           {"envVars", boost::json::object{{"mode", "http"}}}}));
-  if (deployed.status != 202) throw std::runtime_error("cannot deploy the bench function: " + deployed.body);
-  unsigned short direct_port = 0;
-  for (int i = 0; i < 200 && direct_port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    auto logs = call("GET", "/system/logs?name=echo&tail=5", "");
-    auto at = logs.body.find("listening on ");
-    if (at != std::string::npos) direct_port = static_cast<unsigned short>(std::atoi(logs.body.c_str() + at + 13));
+// A gateway of its own with the bench functions deployed in it.
+class BenchGateway {
+ public:
+  BenchGateway(const std::filesystem::path& bin_dir, std::vector<std::string> extra_args)
+      : bin_dir_(bin_dir), dir_(make_temp_dir()), process_(bin_dir / "faasgate", args(dir_, std::move(extra_args))),
+        auth_(admin_header(dir_ / "data")) {}
+  ~BenchGateway() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
-  if (direct_port == 0) throw std::runtime_error("the bench function did not start");
-  for (int i = 0; i < 200 && call("POST", "/function/echo", "x").status != 200; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
 
+  unsigned short port() const { return process_.port(); }
+
+  HttpAnswer call(const std::string& method, const std::string& target, const std::string& body) {
+    return http_call(process_.port(), method, target, body, {{"Authorization", auth_}});
+  }
+
+  // Deploys the echo program as an http-mode function; returns its replica's port.
+  unsigned short deploy_echo(const std::string& name, boost::json::object env) {
+    env["mode"] = "http";
+    auto deployed = call("POST", "/system/functions",
+                         boost::json::serialize(boost::json::object{
+                             {"service", name}, {"envProcess", (bin_dir_ / "faasgate-bench-echo").string()}, {"envVars", env}}));
+    if (deployed.status != 202) throw std::runtime_error("cannot deploy the bench function: " + deployed.body);
+    unsigned short port = 0;
+    for (int i = 0; i < 200 && port == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      auto logs = call("GET", "/system/logs?name=" + name + "&tail=5", "");
+      auto at = logs.body.find("listening on ");
+      if (at != std::string::npos) port = static_cast<unsigned short>(std::atoi(logs.body.c_str() + at + 13));
+    }
+    if (port == 0) throw std::runtime_error("the bench function " + name + " did not start");
+    for (int i = 0; i < 200 && call("POST", "/function/" + name, "x").status != 200; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return port;
+  }
+
+ private:
+  static std::vector<std::string> args(const std::filesystem::path& dir, std::vector<std::string> extra) {
+    std::vector<std::string> out{"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+                                 "--log-level", "warn"};
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+  }
+  std::filesystem::path bin_dir_;
+  std::filesystem::path dir_;
+  GatewayProcess process_;
+  std::string auth_;
+};
+
+LoadSpec post_hello(unsigned short port, const std::string& target, unsigned connections) {
   LoadSpec spec;
   spec.method = "POST";
   spec.content_type = "text/plain";
   spec.body = [](std::uint64_t) { return std::string("hello"); };
-  spec.connections = 32;
+  spec.port = port;
+  spec.target = target;
+  spec.connections = connections;
+  return spec;
+}
 
-  spec.port = direct_port;
-  spec.target = "/";
-  auto direct = run_load(spec);
-  spec.port = gateway.port();
-  spec.target = "/function/echo";
-  auto via = run_load(spec);
+void throughput(const std::string& label, unsigned short direct_port, BenchGateway& gateway, const std::string& name) {
+  auto direct = run_load(post_hello(direct_port, "/", 32));
+  auto via = run_load(post_hello(gateway.port(), "/function/" + name, 32));
+  print_figure(label + ", 32 connections: direct to the function", direct.rate(), "req/s");
+  print_figure(label + ", 32 connections: through the gateway", via.rate(), "req/s");
+  print_ratio(label + ": gateway / direct", via.rate() / direct.rate(), 0.80);
+  if (direct.errors || via.errors) print_figure(label + ": ERRORS", static_cast<double>(direct.errors + via.errors), "");
+}
 
-  // Latency with one connection: the gateway's added time per request, not queueing.
-  spec.connections = 1;
-  spec.port = direct_port;
-  spec.target = "/";
-  auto direct1 = run_load(spec);
-  spec.port = gateway.port();
-  spec.target = "/function/echo";
-  auto via1 = run_load(spec);
-
-  print_figure("http mode, 32 connections: direct to the function", direct.rate(), "req/s");
-  print_figure("http mode, 32 connections: through the gateway", via.rate(), "req/s");
-  print_ratio("http mode: gateway / direct", via.rate() / direct.rate(), 0.80);
-  print_figure("http mode, 1 connection: direct median latency", direct1.percentile(50), "us");
-  print_figure("http mode, 1 connection: gateway median latency", via1.percentile(50), "us");
-  const double added = via1.percentile(50) - direct1.percentile(50);
-  print_figure("http mode: median latency the gateway adds", added, "us");
+// The gateway's added latency with one connection: no queueing, just the extra hop.
+void added_latency(const std::string& label, unsigned short direct_port, BenchGateway& gateway, const std::string& name) {
+  auto direct = run_load(post_hello(direct_port, "/", 1));
+  auto via = run_load(post_hello(gateway.port(), "/function/" + name, 1));
+  print_figure(label + ": direct median latency", direct.percentile(50), "us");
+  print_figure(label + ": gateway median latency", via.percentile(50), "us");
+  const double added = via.percentile(50) - direct.percentile(50);
+  print_figure(label + ": median latency the gateway adds", added, "us");
   std::printf("  %-58s %s\n", "  (target: under 100 us)", added < 100 ? "met" : "NOT met");
-  if (direct.errors || via.errors) print_figure("http mode: ERRORS", static_cast<double>(direct.errors + via.errors), "");
+  if (direct.errors || via.errors) print_figure(label + ": ERRORS", static_cast<double>(direct.errors + via.errors), "");
+}
 
-  auto classic = call("POST", "/system/functions",
-                      boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
-  if (classic.status != 202) throw std::runtime_error("cannot deploy the classic function: " + classic.body);
-  spec.connections = 8;
-  spec.target = "/function/cat";
-  auto classic_load = run_load(spec);
-  print_figure("classic mode (a process per request, `cat`), 8 connections", classic_load.rate(), "req/s");
-  print_figure("classic mode: median latency per request", classic_load.percentile(50), "us");
-  std::filesystem::remove_all(dir);
+}  // namespace
+
+void run_function_bench(const std::filesystem::path& bin_dir) {
+  print_header("Function invocation: through the gateway vs. the function process directly");
+  {
+    BenchGateway gateway(bin_dir, {});
+    const auto echo = gateway.deploy_echo("echo", {});
+    const auto busy = gateway.deploy_echo("work", {{"work_us", "100"}});
+    throughput("echo (no work)", echo, gateway, "echo");
+    throughput("100 us of CPU per call", busy, gateway, "work");
+    added_latency("echo, 1 connection", echo, gateway, "echo");
+
+    auto classic = gateway.call("POST", "/system/functions",
+                                boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
+    if (classic.status != 202) throw std::runtime_error("cannot deploy the classic function: " + classic.body);
+    auto classic_load = run_load(post_hello(gateway.port(), "/function/cat", 8));
+    print_figure("classic mode (a process per request, `cat`), 8 connections", classic_load.rate(), "req/s");
+    print_figure("classic mode: median latency per request", classic_load.percentile(50), "us");
+  }
+  {
+    // The same latency with the connection threads polling 50 us before they sleep.
+    BenchGateway gateway(bin_dir, {"--busy-poll-us", "50"});
+    const auto echo = gateway.deploy_echo("echo", {});
+    added_latency("echo, 1 connection, --busy-poll-us 50", echo, gateway, "echo");
+  }
 }
 
 }  // namespace faasgate::bench

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace faasgate::bench {
 void run_exchange_bench(const std::filesystem::path& bin_dir);
@@ -10,12 +11,18 @@ void run_function_bench(const std::filesystem::path& bin_dir);
 void run_iam_bench(const std::filesystem::path& bin_dir);
 }
 
-int main(int, char** argv) {
+// `faasgate-bench [exchange|functions|iam]...` runs the named sections only; no argument runs all.
+int main(int argc, char** argv) {
   auto bin_dir = std::filesystem::canonical("/proc/self/exe").parent_path();
-  (void)argv;
+  auto wanted = [&](std::string_view section) {
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; ++i)
+      if (section == argv[i]) return true;
+    return false;
+  };
   std::printf("faasgate benchmarks (%s)\n", bin_dir.c_str());
-  faasgate::bench::run_exchange_bench(bin_dir);
-  faasgate::bench::run_function_bench(bin_dir);
-  faasgate::bench::run_iam_bench(bin_dir);
+  if (wanted("exchange")) faasgate::bench::run_exchange_bench(bin_dir);
+  if (wanted("functions")) faasgate::bench::run_function_bench(bin_dir);
+  if (wanted("iam")) faasgate::bench::run_iam_bench(bin_dir);
   return 0;
 }
