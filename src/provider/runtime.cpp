@@ -29,6 +29,7 @@
 #include "core/duration.hpp"
 #include "core/files.hpp"
 #include "provider/process.hpp"
+#include "provider/process_ledger.hpp"
 
 namespace faasgate::provider {
 
@@ -311,11 +312,16 @@ struct FunctionEntry {
 // Everything the coroutines touch: shared, so that a coroutine resumed after ~Runtime (while the
 // io_context still runs) finds valid memory and sees `stopping`.
 struct State : std::enable_shared_from_this<State> {
-  State(asio::io_context& i, RuntimeOptions o) : io(i), options(std::move(o)), logs(options.log_limits) {}
+  State(asio::io_context& i, RuntimeOptions o)
+      : io(i),
+        options(std::move(o)),
+        logs(options.log_limits),
+        ledger(options.work_dir.empty() ? std::filesystem::path() : options.work_dir / ".processes") {}
 
   asio::io_context& io;
   const RuntimeOptions options;
   LogStore logs;
+  detail::ProcessLedger ledger;  // what is running, for the next gateway if this one crashes
 
   mutable std::mutex mu;
   bool stopping = false;
@@ -333,11 +339,13 @@ struct State : std::enable_shared_from_this<State> {
     std::lock_guard lock(mu);
     if (stopping) return false;
     children.emplace(child.get(), child);
+    ledger.add(child->pid());
     return true;
   }
   void release(const std::shared_ptr<Child>& child) {
     std::lock_guard lock(mu);
     children.erase(child.get());
+    ledger.remove(child->pid());
   }
 
   core::Expected<Spawned, RuntimeError> spawn(const Compiled& spec, std::map<std::string, std::string> env,
@@ -775,6 +783,8 @@ struct Runtime::Impl {
 Runtime::Runtime(asio::io_context& io, RuntimeOptions options) : impl_(std::make_unique<Impl>()) {
   detail::ensure_sigchld_not_ignored();
   impl_->state = std::make_shared<State>(io, std::move(options));
+  if (auto stopped = impl_->state->ledger.stop_leftovers(); stopped > 0)
+    spdlog::warn("runtime: stopped {} function processes a previous gateway left running", stopped);
 }
 
 Runtime::~Runtime() { shutdown(); }
@@ -996,7 +1006,11 @@ void Runtime::shutdown() {
   }
   const auto limit = Clock::now() + kKillWait;
   for (auto& c : children) {
-    if (!c->wait_until(limit)) spdlog::error("process {} did not die after SIGKILL", c->pid());
+    if (c->wait_until(limit)) {
+      st.ledger.remove(c->pid());
+    } else {
+      spdlog::error("process {} did not die after SIGKILL", c->pid());
+    }
   }
   spdlog::info("runtime: stopped {} processes ({} needed SIGKILL)", children.size(), killed);
 }

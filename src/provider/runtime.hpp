@@ -118,7 +118,8 @@ struct ReplicaEndpoint {
 //    not the io_context still runs: it may block up to stop_grace plus a few seconds, so call it
 //    after io.run() has returned or from a thread that may block.
 //  - If the gateway itself dies, its children are not killed (no PR_SET_PDEATHSIG with
-//    posix_spawn); they are orphans in their own groups.
+//    posix_spawn); they are orphans in their own groups. The next Runtime on the same work_dir
+//    stops them when it starts (process_ledger.hpp).
 class Runtime {
  public:
   Runtime(boost::asio::io_context& io, RuntimeOptions options);

@@ -307,6 +307,34 @@ class AsyncDurabilityTest(unittest.TestCase):
             gw.close()
             receiver.close()
 
+    def test_replicas_left_by_a_killed_gateway_are_stopped_by_the_next(self):
+        gw = Gateway()
+        try:
+            r = gw.api("POST", "/system/functions", deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
+            self.assertEqual(r.status, 202, r.body)
+            gw.wait_until(lambda: harness.request("GET", gw.url + "/function/web").status == 200, timeout=30,
+                          message="the replica to serve")
+            old_pid = harness.request("GET", gw.url + "/function/web").json()["pid"]
+            gw.kill()
+            os.kill(old_pid, 0)  # still running: function processes outlive a SIGKILLed gateway
+            again = Gateway(data_dir=gw.data_dir)
+            try:
+                def gone():  # no such process, or a zombie its new parent has yet to reap
+                    try:
+                        with open("/proc/%d/stat" % old_pid) as f:
+                            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+                    except FileNotFoundError:
+                        return True
+                again.wait_until(gone, timeout=10, message="the orphaned replica to be stopped")
+                self.assertIn("left running by a previous gateway", again.logs())
+                again.wait_until(lambda: harness.request("GET", again.url + "/function/web").status == 200,
+                                 timeout=30, message="the function to be restored")
+                self.assertNotEqual(harness.request("GET", again.url + "/function/web").json()["pid"], old_pid)
+            finally:
+                again.close()
+        finally:
+            gw.close()
+
 
 if __name__ == "__main__":
     unittest.main()
