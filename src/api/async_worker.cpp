@@ -82,6 +82,14 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     invocation.request.prepare_payload();
     auto executor = io_.get_executor();
     auto response = co_await invoker_.invoke(executor, std::move(invocation));
+    if (response.result() == http::status::too_many_requests && call.attempts + 1 < options_.max_attempts) {
+      // The function is at its max_inflight (or the gateway at its process limit): the call has
+      // not run, so it waits its turn in the queue instead of failing.
+      auto when = clock_.now() + backoff(call.attempts);
+      spdlog::info("async call {} to {}: the function is busy, retrying", call.id, fn);
+      co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); });
+      co_return;
+    }
     call.result_status = response.result_int();
     call.result_body = std::move(response.body());
     call.result_headers.clear();

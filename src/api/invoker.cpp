@@ -44,6 +44,14 @@ std::string seconds_text(double s) {
   return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
+// A function at its max_inflight, or the gateway at its classic process limit: as upstream's
+// watchdog, 429, and the caller may retry.
+server::Response too_busy(const std::string& message) {
+  auto response = plain(http::status::too_many_requests, message);
+  response.set(http::field::retry_after, "1");
+  return response;
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> split_function_name(std::string_view qualified) {
@@ -82,6 +90,11 @@ asio::awaitable<server::Response> Invoker::invoke(asio::any_io_executor executor
 
 asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor executor, Invocation& call) {
   auto& runtime = platform_.runtime();
+  auto admitted = runtime.admit(call.namespace_, call.name);  // held until the answer is in
+  if (!admitted) {
+    if (admitted.error().code == provider::RuntimeErrc::busy) co_return too_busy(admitted.error().message);
+    co_return plain(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
+  }
   auto replica = runtime.pick(call.namespace_, call.name);
   if (!replica) co_return plain(http::status::service_unavailable, "no replica of " + call.name + " is ready");
 
@@ -126,6 +139,7 @@ asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
     const auto& e = result.error();
     switch (e.code) {
       case provider::RuntimeErrc::not_found: co_return plain(http::status::not_found, e.message);
+      case provider::RuntimeErrc::busy: co_return too_busy(e.message);
       case provider::RuntimeErrc::timeout: co_return plain(http::status::gateway_timeout, e.message);
       case provider::RuntimeErrc::too_large: co_return plain(http::status::bad_gateway, e.message);
       default: co_return plain(http::status::bad_gateway, e.message);

@@ -22,6 +22,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <set>
 #include <system_error>
@@ -54,6 +55,7 @@ std::string_view to_string(RuntimeErrc code) noexcept {
     case RuntimeErrc::too_large: return "too_large";
     case RuntimeErrc::unavailable: return "unavailable";
     case RuntimeErrc::wrong_mode: return "wrong_mode";
+    case RuntimeErrc::busy: return "busy";
   }
   return "unknown";
 }
@@ -132,6 +134,7 @@ struct Compiled {
   std::map<std::string, std::string> env;  // the base environment (without PORT and Http_*)
   std::string path_var;
   milliseconds timeout{};
+  std::uint32_t max_inflight = 0;  // 0: no limit of its own
   std::filesystem::path dir;
   std::filesystem::path secrets_dir;
 };
@@ -160,6 +163,15 @@ core::Expected<std::shared_ptr<Compiled>, RuntimeError> compile(const RuntimeOpt
     if (!parsed) return core::fail(error(RuntimeErrc::invalid_spec, "exec_timeout is not a duration: " + t->second));
     // "0" means "no timeout" upstream; here every invocation is bounded, so it means the default.
     if (parsed->count() > 0) c->timeout = std::max(milliseconds(1), std::chrono::ceil<milliseconds>(*parsed));
+  }
+  if (auto m = d.env_vars.find("max_inflight"); m != d.env_vars.end() && !m->second.empty()) {
+    std::uint32_t limit = 0;
+    const auto* end = m->second.data() + m->second.size();
+    auto [at, ec] = std::from_chars(m->second.data(), end, limit);
+    if (ec != std::errc() || at != end || limit > 1'000'000) {
+      return core::fail(error(RuntimeErrc::invalid_spec, "max_inflight is not a whole number up to 1000000: " + m->second));
+    }
+    c->max_inflight = limit;
   }
   if (c->mode == Mode::http && d.replicas > o.max_replicas) {
     return core::fail(error(RuntimeErrc::invalid_spec, "at most " + std::to_string(o.max_replicas) + " replicas"));
@@ -328,6 +340,8 @@ struct State : std::enable_shared_from_this<State> {
   std::map<Key, FunctionEntry> functions;
   std::map<const Child*, std::shared_ptr<Child>> children;  // spawned, not yet released by their owner
   std::set<unsigned short> ports;                            // ports handed to live replicas
+  std::map<Key, std::uint32_t> inflight;                     // admitted calls per function
+  std::size_t classic_running = 0;                           // admitted classic calls, all functions
   std::uint64_t generations = 0;
 
   std::mutex files_mu;  // apply/remove file work, one at a time
@@ -959,20 +973,72 @@ void Runtime::report_failure(const std::string& ns, const std::string& name, con
   asio::co_spawn(r->strand, st.check(st.shared_from_this(), r, replica.generation, replica.endpoint), asio::detached);
 }
 
+namespace {
+
+// An admitted call's slot: released when the last Admission holding it goes.
+struct Slot {
+  Slot(std::shared_ptr<State> s, Key k, bool c) : st(std::move(s)), key(std::move(k)), classic(c) {}
+  ~Slot() {
+    std::lock_guard lock(st->mu);
+    if (auto it = st->inflight.find(key); it != st->inflight.end() && --it->second == 0) st->inflight.erase(it);
+    if (classic) --st->classic_running;
+  }
+  std::shared_ptr<State> st;
+  Key key;
+  bool classic;
+};
+
+// Under st.mu: admits a call to `function` or says why not.
+core::Expected<std::shared_ptr<Slot>, RuntimeError> admit_locked(const std::shared_ptr<State>& st, const Key& key,
+                                                                  const Compiled& spec) {
+  auto& count = st->inflight[key];
+  if (spec.max_inflight > 0 && count >= spec.max_inflight) {
+    if (count == 0) st->inflight.erase(key);
+    return core::fail(error(RuntimeErrc::busy, "function " + key.second + "." + key.first + " already has " +
+                                                   std::to_string(spec.max_inflight) + " calls in flight (max_inflight)"));
+  }
+  const bool classic = spec.mode == Mode::classic;
+  if (classic && st->classic_running >= st->options.max_classic_processes) {
+    if (count == 0) st->inflight.erase(key);
+    return core::fail(error(RuntimeErrc::busy, "the gateway already runs " +
+                                                   std::to_string(st->options.max_classic_processes) +
+                                                   " classic function processes; retry later"));
+  }
+  ++count;
+  if (classic) ++st->classic_running;
+  return std::make_shared<Slot>(st, key, classic);
+}
+
+}  // namespace
+
+core::Expected<Runtime::Admission, RuntimeError> Runtime::admit(const std::string& ns, const std::string& name) {
+  auto st = impl_->state;
+  std::lock_guard lock(st->mu);
+  auto it = st->functions.find({ns, name});
+  if (it == st->functions.end()) return core::fail(error(RuntimeErrc::not_found, "no such function"));
+  auto slot = admit_locked(st, it->first, *it->second.spec);
+  if (!slot) return core::fail(std::move(slot).error());
+  return Admission(std::move(*slot));
+}
+
 asio::awaitable<core::Expected<ClassicResponse, RuntimeError>> Runtime::invoke_classic(const std::string& ns,
                                                                                         const std::string& name,
                                                                                         ClassicRequest request) {
   auto st = impl_->state;
   std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<Slot> slot;  // held until the process is done
   {
     std::lock_guard lock(st->mu);
     if (st->stopping) co_return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
     auto it = st->functions.find({ns, name});
     if (it == st->functions.end()) co_return core::fail(error(RuntimeErrc::not_found, "no such function"));
     spec = it->second.spec;
-  }
-  if (spec->mode != Mode::classic) {
-    co_return core::fail(error(RuntimeErrc::wrong_mode, "the function runs in http mode"));
+    if (spec->mode != Mode::classic) {
+      co_return core::fail(error(RuntimeErrc::wrong_mode, "the function runs in http mode"));
+    }
+    auto admitted = admit_locked(st, it->first, *spec);
+    if (!admitted) co_return core::fail(std::move(admitted).error());
+    slot = std::move(*admitted);
   }
   // The invocation's streams and timers live on a strand of their own, whatever thread calls.
   auto outcome = co_await asio::co_spawn(asio::make_strand(st->io), run_classic(st, spec, std::move(request)),

@@ -55,6 +55,9 @@ struct RuntimeOptions {
   std::chrono::seconds ready_timeout{30};       // http mode: how long a replica may take to listen
   std::chrono::seconds stop_grace{5};           // SIGTERM, then SIGKILL
   std::uint32_t max_replicas = 64;              // per function, http mode (apply and scale refuse more)
+  // Classic processes running at once, all functions together: every call to a classic function
+  // starts a process, and invocation is open to anyone unless the function asks for a token.
+  std::size_t max_classic_processes = 256;
   // PATH of every function process unless its envVars set one.
   std::string default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 };
@@ -70,6 +73,7 @@ enum class RuntimeErrc {
   too_large,      // classic: stdout exceeded max_output_bytes and the process was killed
   unavailable,    // the runtime is shutting down
   wrong_mode,     // invoke_classic on an http-mode function
+  busy,           // the function has max_inflight calls in flight, or max_classic_processes are running
 };
 
 std::string_view to_string(RuntimeErrc code) noexcept;
@@ -145,6 +149,21 @@ class Runtime {
   // exec_timeout (rounded up to whole seconds) or default_timeout; also meant for proxying to http mode.
   std::chrono::seconds timeout(const std::string& ns, const std::string& name) const;
 
+  // A call admitted under the function's max_inflight (an envVar, as upstream's watchdog reads it:
+  // that many calls at once, more are refused; absent or 0, no limit of its own). The slot is
+  // held until the last copy of the Admission is gone. invoke_classic admits by itself; the
+  // http-mode proxy asks here first. Errors: not_found, busy.
+  class Admission {
+   public:
+    Admission() = default;
+
+   private:
+    friend class Runtime;
+    explicit Admission(std::shared_ptr<void> slot) : slot_(std::move(slot)) {}
+    std::shared_ptr<void> slot_;
+  };
+  core::Expected<Admission, RuntimeError> admit(const std::string& ns, const std::string& name);
+
   // http mode: the next ready replica, round robin; nullopt when none is ready (the caller answers 502/503).
   std::optional<ReplicaEndpoint> pick(const std::string& ns, const std::string& name);
   // http mode: tell the runtime a replica failed a connection, so it can be checked and restarted.
@@ -152,8 +171,8 @@ class Runtime {
 
   // classic mode: runs one process for the request, bounded by the function's timeout and
   // max_output_bytes. Never blocks the calling thread (async pipes). Non-zero exits answer with
-  // exit_code set; errors: not_found, wrong_mode, bad_command, spawn_failed, timeout, too_large,
-  // unavailable. Any thread/executor may call it; the work runs on a strand of its own.
+  // exit_code set; errors: not_found, wrong_mode, busy, bad_command, spawn_failed, timeout,
+  // too_large, unavailable. Any thread/executor may call it; the work runs on a strand of its own.
   // Caution (GCC 12): pass `request` as a named variable (std::move(req)), never as a braced or
   // prvalue temporary inside a co_await expression (`co_await rt.invoke_classic(ns, n, {})`): GCC 12
   // miscompiles that (the temporary's strings end up pointing into the caller's frame; ASan reports

@@ -355,6 +355,62 @@ TEST_F(RuntimeTest, ManyConcurrentInvocations) {
   }
 }
 
+// Starts an invocation of `name` that the test finishes later, on the io_context.
+std::future<Result> start_invocation(asio::io_context& io, Runtime& runtime, const std::string& name) {
+  auto promise = std::make_shared<std::promise<Result>>();
+  auto future = promise->get_future();
+  asio::co_spawn(
+      io,
+      [&runtime, name, promise]() -> asio::awaitable<void> {
+        ClassicRequest request;
+        promise->set_value(co_await runtime.invoke_classic("openfaas-fn", name, std::move(request)));
+      },
+      asio::detached);
+  return future;
+}
+
+TEST_F(RuntimeTest, MaxInflightRefusesCallsBeyondItAndFreesTheSlotAfterwards) {
+  apply(function("one", "sh -c 'sleep 1; echo done'", {{"max_inflight", "1"}}));
+  auto first = start_invocation(io_, *runtime_, "one");
+  // Until the first is admitted, a second could take its place: wait for it to hold the slot.
+  eventually([&] { return !runtime_->admit("openfaas-fn", "one").has_value(); });
+  auto refused = invoke("one");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, RuntimeErrc::busy);
+  EXPECT_NE(refused.error().message.find("max_inflight"), std::string::npos);
+  ASSERT_EQ(first.wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(first.get()->body, "done\n");
+  EXPECT_EQ(ok("one").body, "done\n");  // the slot was freed
+}
+
+TEST_F(RuntimeTest, AdmissionsHoldTheirSlotUntilReleased) {
+  auto web = http_function("web", 0);
+  web.deployment.env_vars["max_inflight"] = "2";
+  apply(web);
+  auto a = runtime_->admit("openfaas-fn", "web");
+  auto b = runtime_->admit("openfaas-fn", "web");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(runtime_->admit("openfaas-fn", "web").error().code, RuntimeErrc::busy);
+  *a = Runtime::Admission();  // released
+  EXPECT_TRUE(runtime_->admit("openfaas-fn", "web").has_value());
+  EXPECT_EQ(runtime_->admit("openfaas-fn", "absent").error().code, RuntimeErrc::not_found);
+}
+
+TEST_F(RuntimeTest, TheGatewayWideClassicProcessLimitHolds) {
+  auto options = test_options(dir_);
+  options.max_classic_processes = 1;
+  start(options);
+  apply(function("slow", "sh -c 'sleep 1; echo slow'"));
+  apply(function("other", "echo other"));
+  auto first = start_invocation(io_, *runtime_, "slow");
+  eventually([&] { return !runtime_->admit("openfaas-fn", "other").has_value(); });
+  auto refused = invoke("other");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, RuntimeErrc::busy);
+  ASSERT_EQ(first.wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(ok("other").body, "other\n");
+}
+
 TEST_F(RuntimeTest, ProcessThatIgnoresStdinAndExits) {
   apply(function("ignore", "echo done"));
   auto r = ok("ignore", std::string(4 * 1024 * 1024, 'q'));  // no SIGPIPE in the gateway
@@ -419,6 +475,8 @@ TEST_F(RuntimeTest, SpecErrors) {
   EXPECT_EQ(runtime_->apply(function("q", "cat", {{"exec_timeout", "soon"}})).error().code, RuntimeErrc::invalid_spec);
   EXPECT_EQ(runtime_->apply(function("q", "cat", {{"mode", "static"}})).error().code, RuntimeErrc::invalid_spec);
   EXPECT_EQ(runtime_->apply(function("q", "cat", {{"A=B", "x"}})).error().code, RuntimeErrc::invalid_spec);
+  for (const char* bad : {"-1", "two", "1.5", "2000000"})
+    EXPECT_EQ(runtime_->apply(function("q", "cat", {{"max_inflight", bad}})).error().code, RuntimeErrc::invalid_spec) << bad;
   auto many = http_function("q", 1000);
   EXPECT_EQ(runtime_->apply(many).error().code, RuntimeErrc::invalid_spec);
 }

@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import threading
 import time
 import unittest
 import urllib.parse
@@ -129,6 +130,54 @@ class FunctionsTest(unittest.TestCase):
         r = harness.request("GET", self.gw.url + "/function/web/after")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.json()["path"], "/after")
+
+    def test_max_inflight_answers_429_and_async_calls_wait_their_turn(self):
+        self.deploy(deployment("single", "sh -c 'sleep 1; cat'", envVars={"max_inflight": "1"}))
+        results = {}
+        def call(i):
+            results[i] = harness.request("POST", self.gw.url + "/function/single", body="call-%d" % i)
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = sorted(r.status for r in results.values())
+        self.assertEqual(statuses, [200, 429, 429])
+        busy = next(r for r in results.values() if r.status == 429)
+        self.assertIn(b"max_inflight", busy.body)
+        self.assertEqual(busy.headers["Retry-After"], "1")
+
+        # http mode: the gateway holds the limit while a call is at the replica
+        self.deploy(deployment("webone", HTTP_ECHO, envVars={"mode": "http", "max_inflight": "1"}))
+        self.wait_ready("webone")
+        results.clear()
+        slow = threading.Thread(target=lambda: results.__setitem__(
+            "slow", harness.request("GET", self.gw.url + "/function/webone/sleep?s=3")))
+        slow.start()
+        seen = []
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline and 429 not in seen:
+            seen.append(harness.request("GET", self.gw.url + "/function/webone/quick").status)
+            time.sleep(0.05)
+        slow.join()
+        self.assertIn(429, seen)
+        self.assertEqual(results["slow"].status, 200)
+
+        # async: a call that finds the function busy is retried from the queue, not failed
+        receiver = CallbackReceiver()
+        try:
+            ids = []
+            for i in range(2):
+                r = harness.request("POST", self.gw.url + "/async-function/single", body="async-%d" % i,
+                                    headers={"X-Callback-Url": receiver.url})
+                self.assertEqual(r.status, 202)
+                ids.append(r.headers["X-Call-Id"])
+            self.gw.wait_until(lambda: set(ids) <= receiver.call_ids(), timeout=60, message="both callbacks")
+            with receiver.lock:
+                statuses = {c["headers"]["X-Call-Id"]: c["headers"]["X-Function-Status"] for c in receiver.calls}
+            self.assertEqual([statuses[i] for i in ids], ["200", "200"])
+        finally:
+            receiver.close()
 
     def test_logs_follow_streams_new_lines(self):
         self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
