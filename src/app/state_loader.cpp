@@ -32,6 +32,7 @@ core::Expected<std::shared_ptr<const api::GatewayState>, std::vector<std::string
     core::Instant now) {
   // Stamp first: a change that lands while we load is seen by the next changed() call.
   std::string stamp_before = stamp();
+  const bool had_keys = !issuer_keys_stamp(sources_.keys).empty();
   std::vector<std::string> errors;
 
   iam::ObjectSet objects;
@@ -69,7 +70,8 @@ core::Expected<std::shared_ptr<const api::GatewayState>, std::vector<std::string
   key_cache_.prune(**issuers);
 
   next_key_change_ = state->exchange.keys->next_change(now);
-  last_stamp_ = std::move(stamp_before);
+  // On a first start the signing key was just generated, by this load: no change to reload for.
+  last_stamp_ = had_keys ? std::move(stamp_before) : stamp();
   warnings_ = std::move(warnings);
   return std::shared_ptr<const api::GatewayState>(std::move(state));
 }
