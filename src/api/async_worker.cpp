@@ -102,7 +102,8 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
   }
 
   if (!call.callback_url.empty()) {
-    CallbackRequest callback{call.callback_url, {}, call.result_body, options_.callback_timeout};
+    CallbackRequest callback{call.callback_url, {}, call.result_body, options_.callback_timeout,
+                             &options_.callback_addresses};
     for (const auto& [k, v] : call.result_headers) {
       if (k == "Content-Type") callback.headers.emplace_back(k, v);
     }
@@ -114,7 +115,9 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     callback.headers.emplace_back("X-Duration-Seconds", duration);
     auto outcome = co_await off_io(blocking_, [&] { return post_callback(callback); });
     if (!outcome.delivered) {
-      if (call.attempts + 1 >= options_.max_attempts) {
+      if (outcome.refused) {
+        spdlog::warn("async call {} to {}: callback not sent: {}", call.id, fn, outcome.error);
+      } else if (call.attempts + 1 >= options_.max_attempts) {
         spdlog::warn("async call {} to {}: callback failed {} times, giving up: {}", call.id, fn, call.attempts + 1,
                      outcome.error);
       } else {

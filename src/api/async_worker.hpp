@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/address_policy.hpp"
 #include "api/invoker.hpp"
 #include "core/clock.hpp"
 #include "store/store.hpp"
@@ -26,6 +27,7 @@ struct AsyncOptions {
   std::chrono::seconds backoff_min{1};
   std::chrono::seconds backoff_max{60};
   std::chrono::seconds callback_timeout{10};
+  AddressPolicy callback_addresses;  // where callbacks may connect
 };
 
 class AsyncWorkers {

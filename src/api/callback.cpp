@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <mutex>
 
@@ -10,6 +12,22 @@ namespace faasgate::api {
 namespace {
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+
+// Refuses, at connect time, an address the policy does not allow (after DNS, so a name cannot
+// smuggle a refused address in).
+struct SocketGate {
+  const AddressPolicy* policy;
+  bool refused = false;
+};
+
+curl_socket_t open_socket(void* data, curlsocktype purpose, struct curl_sockaddr* address) {
+  auto* gate = static_cast<SocketGate*>(data);
+  if (purpose != CURLSOCKTYPE_IPCXN || !gate->policy->allowed(&address->addr)) {
+    gate->refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
 
 void global_init() {
   static std::once_flag once;
@@ -42,7 +60,12 @@ CallbackOutcome post_callback(const CallbackRequest& request) {
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, curl_slist_free_all);
 
+  static const AddressPolicy defaults;
+  SocketGate gate{request.policy ? request.policy : &defaults};
+
   CURL* h = curl.get();
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &gate);
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -56,6 +79,11 @@ CallbackOutcome post_callback(const CallbackRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "faasgate-async/1");
   CURLcode rc = curl_easy_perform(h);
+  if (gate.refused) {
+    outcome.refused = true;
+    outcome.error = "the callback's address is not allowed (link-local, unspecified or --callback-deny)";
+    return outcome;
+  }
   if (rc != CURLE_OK) {
     outcome.error = curl_easy_strerror(rc);
     return outcome;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "api/address_policy.hpp"
+
 namespace faasgate::api {
 
 struct CallbackRequest {
@@ -13,10 +15,12 @@ struct CallbackRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::seconds timeout{10};
+  const AddressPolicy* policy = nullptr;  // where the callback may connect; nullptr: the defaults
 };
 
 struct CallbackOutcome {
   bool delivered = false;  // a 2xx answer
+  bool refused = false;    // the address is not allowed: retrying cannot help
   long status = 0;         // 0 when there was no HTTP answer
   std::string error;       // why not delivered
 };

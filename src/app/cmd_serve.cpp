@@ -43,6 +43,7 @@ struct ServeOptions {
   std::string admin_password_file;
   unsigned threads = 0;
   unsigned busy_poll_us = 0;
+  std::string callback_deny;
   std::string log_level = "info";
   std::string jwks_refetch_cooldown = "30s";
   std::string audit_log;
@@ -227,7 +228,12 @@ int serve(const ServeOptions& o) {
   api::UpstreamPool upstreams;
   api::Metrics metrics;
   api::Invoker invoker(platform, upstreams, metrics);
-  api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock);
+  api::AsyncOptions async_options;
+  if (!async_options.callback_addresses.deny(o.callback_deny)) {
+    std::cerr << "faasgate serve: --callback-deny must be a comma-separated list of addresses or CIDR ranges\n";
+    return 2;
+  }
+  api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock, async_options);
   gateway_options.version = kVersion;
   gateway_options.commit = kCommit;
   gateway = std::make_unique<api::Gateway>(
@@ -306,6 +312,9 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--audit-log", o->audit_log, "Write one JSON line per authorization decision to FILE (- for stdout)");
   command.add_option("--audit-webhook", o->audit_webhook, "POST each audit event to URL, signed in X-Openfaas-Signature-256");
   command.add_option("--audit-webhook-secret-file", o->audit_webhook_secret_file, "HMAC-SHA256 key for the audit webhook");
+  command.add_option("--callback-deny", o->callback_deny,
+                     "Addresses or CIDR ranges async callbacks may not connect to, comma-separated, besides "
+                     "link-local and unspecified addresses (always refused)");
   command.add_option("--threads", o->threads, "Threads serving connections (default: one per core)");
   command
       .add_option("--busy-poll-us", o->busy_poll_us,

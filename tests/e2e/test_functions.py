@@ -2,6 +2,9 @@
 import http.client
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -334,6 +337,34 @@ spec:
         finally:
             gw.close()
             idp.close()
+
+
+class CallbackAddressTest(unittest.TestCase):
+    """The gateway makes the callback request, so it refuses addresses a caller should not reach."""
+
+    def test_link_local_and_denied_addresses_get_no_callback(self):
+        receiver = CallbackReceiver()
+        gw = Gateway(extra_args=["--callback-deny", "127.0.0.0/8, ::1"])
+        try:
+            self.assertEqual(gw.api("POST", "/system/functions", deployment("echo", "cat")).status, 202)
+            for url in ("http://169.254.169.254/latest/meta-data/", receiver.url):
+                r = harness.request("POST", gw.url + "/async-function/echo", body="x", headers={"X-Callback-Url": url})
+                self.assertEqual(r.status, 202, r.body)
+            gw.wait_until(lambda: gw.logs().count("callback not sent") == 2, timeout=30,
+                          message="both callbacks to be refused")
+            self.assertEqual(receiver.call_ids(), set())
+            self.assertNotIn("169.254.169.254", gw.logs())  # the caller's URL is not logged
+        finally:
+            gw.close()
+            receiver.close()
+
+    def test_bad_callback_deny_is_a_usage_error(self):
+        data_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, data_dir, True)
+        proc = subprocess.run([harness.FAASGATE_BIN, "serve", "--callback-deny", "10.0.0.1/8", "--listen", "127.0.0.1:0",
+                               "--data-dir", data_dir], capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--callback-deny", proc.stderr)
 
 
 class AsyncDurabilityTest(unittest.TestCase):
