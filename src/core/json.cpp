@@ -8,6 +8,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/object.hpp>
 
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -86,7 +87,13 @@ class StrictBuilder {
   bool on_number_part(json::string_view, error_code&) { return true; }
   bool on_int64(std::int64_t i, json::string_view, error_code& ec) { return add(json::value(i), ec); }
   bool on_uint64(std::uint64_t u, json::string_view, error_code& ec) { return add(json::value(u), ec); }
-  bool on_double(double d, json::string_view, error_code& ec) { return add(json::value(d), ec); }
+  // Boost.JSON 1.81 turns a number beyond double's range ("1e999") into infinity, and "0e999" into
+  // NaN, which no JSON text can hold: serialize() writes `Infinity` or `NaN`, so a token minted
+  // with such a claim would not parse. Both are refused.
+  bool on_double(double d, json::string_view, error_code& ec) {
+    if (!std::isfinite(d)) return refuse(JsonErrc::syntax, "number out of range", ec);
+    return add(json::value(d), ec);
+  }
   bool on_bool(bool b, error_code& ec) { return add(json::value(b), ec); }
   bool on_null(error_code& ec) { return add(json::value(nullptr), ec); }
 

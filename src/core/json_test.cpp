@@ -77,5 +77,21 @@ TEST(StrictJson, RejectsSyntaxErrorsAndExtensions) {
   EXPECT_EQ(error_of("{\"\xff\":1}"), JsonErrc::syntax);
 }
 
+// Found by fuzz/json_fuzz: Boost.JSON 1.81 parses a number beyond double's range as infinity (and
+// "0e999" as NaN), which serializes as `Infinity` (`NaN`) - not JSON - so, e.g., a claim of 1e999
+// copied into a minted access token made a token that nobody (the gateway included) could parse.
+// Such numbers are refused.
+TEST(StrictJson, RejectsNumbersBeyondDoubleRange) {
+  for (std::string_view bad : {"1e999", "-1e999", "[1E400]", R"({"exp":1e309})", "2e308", "0e999", "-0.0e400"}) {
+    EXPECT_EQ(error_of(bad), JsonErrc::syntax) << bad;
+  }
+  // The extremes that fit are kept, and underflow is an ordinary zero.
+  for (std::string_view good : {"1e308", "-1.7976931348623157e308", "1e-400", "18446744073709551616"}) {
+    auto parsed = parse_json_strict(good);
+    ASSERT_TRUE(parsed) << good;
+    EXPECT_TRUE(parse_json_strict(boost::json::serialize(*parsed))) << good;
+  }
+}
+
 }  // namespace
 }  // namespace faasgate::core
