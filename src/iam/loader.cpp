@@ -1,6 +1,7 @@
 #include "iam/loader.hpp"
 
 #include <sys/stat.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/parse.hpp>
@@ -10,7 +11,9 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -387,10 +390,51 @@ class Loader {
   bool too_many_reported_ = false;
 };
 
+// yaml-cpp 0.7's LoadAll never returns when a stray ',' follows a top-level node ("{a: 1},",
+// "[x],", a lone ","): the parser hands out one null document after another without consuming the
+// token, and LoadAll appends them until memory runs out. Found by fuzz/iam_fuzz. So the text first
+// goes through the parser alone (no nodes built), stopping where a document starts at the same
+// place as the one before; it throws the same syntax errors LoadAll would.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> last;
+  bool repeated = false;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    repeated = last && last->pos == mark.pos;
+    last = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Where the parser stops making progress, if it does.
+std::optional<YAML::Mark> parser_stall(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.repeated) return starts.last;
+  }
+  return std::nullopt;
+}
+
 void Loader::add_text(std::string_view text, const std::string& file) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    const std::string owned(text);
+    if (auto stall = parser_stall(owned)) {
+      errors_.push_back(Issue{IssueCode::yaml_syntax, file, "", "", line_of(*stall), column_of(*stall),
+                              "a token the YAML parser cannot get past (a ',' outside [...] or {...}?)"});
+      return;
+    }
+    docs = YAML::LoadAll(owned);
   } catch (const YAML::Exception& e) {
     errors_.push_back(Issue{IssueCode::yaml_syntax, file, "", "", line_of(e.mark), column_of(e.mark), e.msg});
     return;

@@ -273,6 +273,24 @@ TEST(Loader, HostileInputIsAnErrorNotACrash) {
   EXPECT_EQ(big.error()[0].code, IssueCode::too_large);
 }
 
+// Found by fuzz/iam_fuzz: yaml-cpp 0.7's LoadAll never returns (it appends null documents until
+// memory runs out) when a stray ',' follows a top-level node. The loader reports it instead.
+TEST(Loader, StrayCommaAfterATopLevelNodeIsAnErrorNotAHang) {
+  for (std::string_view text : {",", "[a],", "{apiVersion: iam.openfaas.com/v1, kind: Policy},\n", "a: 1\n---\n[x], y\n"}) {
+    auto e = only_error(text);
+    EXPECT_EQ(e.code, IssueCode::yaml_syntax) << text;
+  }
+  auto e = only_error("apiVersion: v1\n---\n{a: 1},\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.column, 7);
+  EXPECT_THAT(e.message, HasSubstr("','"));
+  // Commas where YAML allows them still load.
+  auto ok = load_yaml("apiVersion: iam.openfaas.com/v1\nkind: Policy\nmetadata: {name: p, namespace: openfaas}\n"
+                      "spec: {statement: [{sid: a, effect: Allow, action: [Function:List], resource: [\"dev:*\"]}]}\n",
+                      "ok.yaml");
+  EXPECT_TRUE(ok.has_value()) << dump(ok.error());
+}
+
 TEST(Loader, DuplicateKeysAreErrors) {
   auto e = only_error("apiVersion: iam.openfaas.com/v1\nkind: Role\nmetadata: {name: r}\nspec:\n  policy: [p]\n  policy: [q]\n  principal: {jwt:sub: [a]}\n");
   EXPECT_EQ(e.code, IssueCode::duplicate_field);
