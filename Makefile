@@ -1,8 +1,10 @@
 # The two commands a new user needs: `make run` and `make test`.
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench fuzz clean
 
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build-test
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
 DATA_DIR       ?= .faasgate
 LISTEN         ?= 127.0.0.1:8080
 
@@ -25,6 +27,14 @@ test: deps
 
 bench: build
 	@$(BUILD_DIR)/bin/faasgate-bench
+
+# libFuzzer targets (fuzz/), built with clang, each run FUZZ_SECONDS over a scratch copy of its corpus.
+fuzz: deps
+	@command -v clang++ >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFAASGATE_FUZZ=ON -DFAASGATE_TESTS=OFF -DFAASGATE_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) --target jwt_fuzz jwks_fuzz json_fuzz iam_fuzz form_fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR)
