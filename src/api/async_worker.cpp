@@ -87,7 +87,10 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
       // not run, so it waits its turn in the queue instead of failing.
       auto when = clock_.now() + backoff(call.attempts);
       spdlog::info("async call {} to {}: the function is busy, retrying", call.id, fn);
-      co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); });
+      if (auto kept = co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); }); !kept) {
+        // The lease runs out and the call is handed out again: late, not lost.
+        spdlog::error("async call {}: cannot reschedule: {}", call.id, kept.error().message);
+      }
       co_return;
     }
     call.result_status = response.result_int();
@@ -123,7 +126,9 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
       } else {
         auto when = clock_.now() + backoff(call.attempts);
         spdlog::info("async call {} to {}: callback failed ({}), retrying", call.id, fn, outcome.error);
-        co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); });
+        if (auto kept = co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); }); !kept) {
+          spdlog::error("async call {}: cannot reschedule: {}", call.id, kept.error().message);
+        }
         co_return;
       }
     }
