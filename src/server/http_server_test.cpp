@@ -87,14 +87,26 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    release();
+    if (server_) server_->shutdown({});
+    loops_.stop();
+    loops_.join();
+  }
+
+  // Sends GET /hold on `client`; true once its handler is blocking its loop.
+  [[nodiscard]] bool hold(Client& client) {
+    client.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::unique_lock lock(script_.mu);
+    return script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; });
+  }
+
+  // Lets every /hold request finish.
+  void release() {
     {
       std::lock_guard lock(script_.mu);
       script_.release = true;
     }
     script_.cv.notify_all();
-    if (server_) server_->shutdown({});
-    loops_.stop();
-    loops_.join();
   }
 
   asio::awaitable<Reply> handle(Request request) {
@@ -166,11 +178,7 @@ TEST_F(HttpServerTest, ABlockedLoopDoesNotStopTheOther) {
   // Both connections are accepted (the acceptor runs on a loop that /hold may block).
   ASSERT_TRUE(held.request("GET", "/warm"));
   ASSERT_TRUE(other.request("GET", "/warm"));
-  held.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
-  {
-    std::unique_lock lock(script_.mu);
-    ASSERT_TRUE(script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; }));
-  }
+  ASSERT_TRUE(hold(held));
   auto response = other.request("GET", "/free");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body(), "GET /free ");
@@ -250,19 +258,11 @@ TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndFinishesBusyOnes) {
   Client idle(port_), busy(port_);
   ASSERT_TRUE(idle.request("GET", "/x"));
   ASSERT_TRUE(busy.request("GET", "/warm"));
-  busy.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
-  {
-    std::unique_lock lock(script_.mu);
-    ASSERT_TRUE(script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; }));
-  }
+  ASSERT_TRUE(hold(busy));
   std::promise<void> drained;
   server_->shutdown([&] { drained.set_value(); });
   EXPECT_TRUE(idle.closed_by_server());
-  {
-    std::lock_guard lock(script_.mu);
-    script_.release = true;
-  }
-  script_.cv.notify_all();
+  release();
   auto response = busy.receive();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body(), "GET /hold ");
