@@ -370,10 +370,11 @@ std::future<Result> start_invocation(asio::io_context& io, Runtime& runtime, con
 }
 
 TEST_F(RuntimeTest, MaxInflightRefusesCallsBeyondItAndFreesTheSlotAfterwards) {
-  apply(function("one", "sh -c 'sleep 1; echo done'", {{"max_inflight", "1"}}));
+  apply(function("one", "sh -c 'touch started; sleep 1; echo done'", {{"max_inflight", "1"}}));
   auto first = start_invocation(io_, *runtime_, "one");
-  // Until the first is admitted, a second could take its place: wait for it to hold the slot.
-  eventually([&] { return !runtime_->admit("openfaas-fn", "one").has_value(); });
+  // The process runs only once admitted: its marker file says the slot is taken. (Polling with
+  // admit() would take the slot itself and could refuse the first call.)
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_ / "functions/openfaas-fn/one/started"); }));
   auto refused = invoke("one");
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, RuntimeErrc::busy);
@@ -400,10 +401,10 @@ TEST_F(RuntimeTest, TheGatewayWideClassicProcessLimitHolds) {
   auto options = test_options(dir_);
   options.max_classic_processes = 1;
   start(options);
-  apply(function("slow", "sh -c 'sleep 1; echo slow'"));
+  apply(function("slow", "sh -c 'touch started; sleep 1; echo slow'"));
   apply(function("other", "echo other"));
   auto first = start_invocation(io_, *runtime_, "slow");
-  eventually([&] { return !runtime_->admit("openfaas-fn", "other").has_value(); });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_ / "functions/openfaas-fn/slow/started"); }));
   auto refused = invoke("other");
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, RuntimeErrc::busy);
