@@ -160,11 +160,16 @@ class FunctionsTest(unittest.TestCase):
         self.deploy(deployment("webone", HTTP_ECHO, envVars={"mode": "http", "max_inflight": "1"}))
         self.wait_ready("webone")
         results.clear()
-        slow = threading.Thread(target=lambda: results.__setitem__(
-            "slow", harness.request("GET", self.gw.url + "/function/webone/sleep?s=3")))
+        def hold_the_slot():
+            # A quick call below can take the one slot first; then this call is the one refused, and tries again.
+            for _ in range(50):
+                results["slow"] = harness.request("GET", self.gw.url + "/function/webone/sleep?s=3")
+                if results["slow"].status != 429:
+                    return
+        slow = threading.Thread(target=hold_the_slot)
         slow.start()
         seen = []
-        deadline = time.monotonic() + 2.5
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline and 429 not in seen:
             seen.append(harness.request("GET", self.gw.url + "/function/webone/quick").status)
             time.sleep(0.05)
