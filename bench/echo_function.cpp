@@ -2,6 +2,8 @@
 // the request body (or "ok"), keep-alive, on one thread. It prints its port on stdout so that the
 // benchmark can also call it directly, bypassing the gateway. With $work_us set it first spends
 // that many microseconds of CPU per request, standing in for a function that does some work.
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -58,7 +60,7 @@ int main() {
   asio::io_context io(1);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
                                            static_cast<unsigned short>(port ? std::atoi(port) : 0)));
-  std::printf("listening on %u\n", acceptor.local_endpoint().port());
+  std::printf("listening on %u pid %d\n", acceptor.local_endpoint().port(), static_cast<int>(getpid()));
   std::fflush(stdout);
   asio::co_spawn(
       io,

@@ -196,8 +196,11 @@ void run_exchange_bench(const std::filesystem::path& bin_dir) {
   floor_spec.port = gateway.port();
   floor_spec.target = "/healthz";
   floor_spec.connections = 32;
-  const double http_floor = run_load(floor_spec).rate();
+  floor_spec.observe = {gateway.pid()};
+  const auto floor_load = run_load(floor_spec);
+  const double http_floor = floor_load.rate();
   print_figure("HTTP alone: GET /healthz on the same server and client", http_floor, "req/s");
+  print_cpu("HTTP alone", floor_load, {"server"});
 
   for (const SubjectIssuer* issuer : {&rs, &es}) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -218,6 +221,7 @@ void run_exchange_bench(const std::filesystem::path& bin_dir) {
                        "urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token&subject_token=" + token;
     spec.body = [&](std::uint64_t) { return body; };
     spec.connections = 32;
+    spec.observe = {gateway.pid()};
     auto load = run_load(spec);
     const double logic = in_process_exchange(issuer_manifests + "---\n" + role_manifests, aud, body, cores);
 
@@ -226,6 +230,8 @@ void run_exchange_bench(const std::filesystem::path& bin_dir) {
     print_figure(issuer->alg + " subject: exchange over HTTP", load.rate(), "exchanges/s");
     print_figure(issuer->alg + " subject: median / p99 latency", load.percentile(50), "us");
     print_figure(issuer->alg + " subject:                  p99", load.percentile(99), "us");
+    print_figure(issuer->alg + " subject: CPU per exchange in-process", 1e6 * cores / logic, "us");
+    print_cpu(issuer->alg + " subject", load, {"gateway"});
     if (load.errors) print_figure(issuer->alg + " subject: ERRORS", static_cast<double>(load.errors), "");
     print_ratio(issuer->alg + " subject: exchange / bound", load.rate() / bound, 0.70);
     const double ceiling = 1.0 / (1.0 / http_floor + 1.0 / bound);

@@ -9,6 +9,7 @@
 // Classic mode's per-request cost (a process per request) is measured the same way.
 #include <boost/json/serialize.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -31,6 +32,11 @@ std::string admin_header(const std::filesystem::path& data_dir) {
   return "Basic " + core::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()));
 }
 
+struct EchoFunction {
+  unsigned short port = 0;
+  pid_t pid = 0;
+};
+
 // A gateway of its own with the bench functions deployed in it.
 class BenchGateway {
  public:
@@ -48,24 +54,31 @@ class BenchGateway {
     return http_call(process_.port(), method, target, body, {{"Authorization", auth_}});
   }
 
-  // Deploys the echo program as an http-mode function; returns its replica's port.
-  unsigned short deploy_echo(const std::string& name, boost::json::object env) {
+  pid_t pid() const { return process_.pid(); }
+
+  // Deploys the echo program as an http-mode function; returns its replica's port and pid.
+  EchoFunction deploy_echo(const std::string& name, boost::json::object env) {
     env["mode"] = "http";
     auto deployed = call("POST", "/system/functions",
                          boost::json::serialize(boost::json::object{
                              {"service", name}, {"envProcess", (bin_dir_ / "faasgate-bench-echo").string()}, {"envVars", env}}));
     if (deployed.status != 202) throw std::runtime_error("cannot deploy the bench function: " + deployed.body);
     unsigned short port = 0;
+    pid_t pid = 0;
     for (int i = 0; i < 200 && port == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       auto logs = call("GET", "/system/logs?name=" + name + "&tail=5", "");
       auto at = logs.body.find("listening on ");
-      if (at != std::string::npos) port = static_cast<unsigned short>(std::atoi(logs.body.c_str() + at + 13));
+      if (at != std::string::npos) {
+        char* rest = nullptr;
+        port = static_cast<unsigned short>(std::strtoul(logs.body.c_str() + at + 13, &rest, 10));
+        if (std::strncmp(rest, " pid ", 5) == 0) pid = static_cast<pid_t>(std::atoi(rest + 5));
+      }
     }
     if (port == 0) throw std::runtime_error("the bench function " + name + " did not start");
     for (int i = 0; i < 200 && call("POST", "/function/" + name, "x").status != 200; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    return port;
+    return {port, pid};
   }
 
  private:
@@ -92,18 +105,24 @@ LoadSpec post_hello(unsigned short port, const std::string& target, unsigned con
   return spec;
 }
 
-void throughput(const std::string& label, unsigned short direct_port, BenchGateway& gateway, const std::string& name) {
-  auto direct = run_load(post_hello(direct_port, "/", 32));
-  auto via = run_load(post_hello(gateway.port(), "/function/" + name, 32));
+void throughput(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name) {
+  auto direct_spec = post_hello(function.port, "/", 32);
+  direct_spec.observe = {function.pid};
+  auto via_spec = post_hello(gateway.port(), "/function/" + name, 32);
+  via_spec.observe = {function.pid, gateway.pid()};
+  auto direct = run_load(direct_spec);
+  auto via = run_load(via_spec);
   print_figure(label + ", 32 connections: direct to the function", direct.rate(), "req/s");
+  print_cpu(label + ", direct", direct, {"function"});
   print_figure(label + ", 32 connections: through the gateway", via.rate(), "req/s");
+  print_cpu(label + ", via", via, {"function", "gateway"});
   print_ratio(label + ": gateway / direct", via.rate() / direct.rate(), 0.80);
   if (direct.errors || via.errors) print_figure(label + ": ERRORS", static_cast<double>(direct.errors + via.errors), "");
 }
 
 // The gateway's added latency with one connection: no queueing, just the extra hop.
-void added_latency(const std::string& label, unsigned short direct_port, BenchGateway& gateway, const std::string& name) {
-  auto direct = run_load(post_hello(direct_port, "/", 1));
+void added_latency(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name) {
+  auto direct = run_load(post_hello(function.port, "/", 1));
   auto via = run_load(post_hello(gateway.port(), "/function/" + name, 1));
   print_figure(label + ": direct median latency", direct.percentile(50), "us");
   print_figure(label + ": gateway median latency", via.percentile(50), "us");

@@ -15,6 +15,7 @@ class GatewayProcess {
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;
   unsigned short port() const noexcept { return port_; }
+  pid_t pid() const noexcept { return pid_; }
 
  private:
   pid_t pid_ = -1;

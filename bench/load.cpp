@@ -8,7 +8,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 namespace faasgate::bench {
 
@@ -21,6 +27,31 @@ double LoadResult::percentile(double p) const {
   auto k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
   return v[k];
+}
+
+CpuTime process_cpu_time(pid_t pid) {
+  // /proc/<pid>/stat: "pid (comm) state ..." - comm may hold spaces, so fields are counted from
+  // the last ')'; utime and stime are fields 14 and 15, in clock ticks.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::strtod(field.c_str(), nullptr);
+    if (i == 15) stime = std::strtod(field.c_str(), nullptr);
+  }
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {utime / tick, stime / tick};
+}
+
+CpuTime this_thread_cpu_time() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
 }
 
 namespace {
@@ -76,6 +107,16 @@ LoadResult run_load(const LoadSpec& spec) {
   const auto end = measure_from + spec.duration;
   std::uint64_t sequence = 0;
   const std::string fixed = spec.body ? std::string() : serialise(spec, "");
+  // CPU is read when the first request of the window starts and after the last one ends.
+  bool window_open = false;
+  std::vector<CpuTime> observed_from;
+  CpuTime client_from;
+  auto open_window = [&] {
+    if (window_open) return;
+    window_open = true;
+    for (pid_t pid : spec.observe) observed_from.push_back(process_cpu_time(pid));
+    client_from = this_thread_cpu_time();
+  };
 
   auto worker = [&]() -> asio::awaitable<void> {
     tcp::socket socket(io);
@@ -98,6 +139,7 @@ LoadResult run_load(const LoadSpec& spec) {
         co_return;
       }
       if (t0 < measure_from) continue;
+      open_window();
       if (status != spec.expected_status) ++result.errors;
       ++result.requests;
       if (result.latencies_us.size() < 200000)
@@ -106,6 +148,12 @@ LoadResult run_load(const LoadSpec& spec) {
   };
   for (unsigned i = 0; i < spec.connections; ++i) asio::co_spawn(io, worker(), asio::detached);
   io.run();
+  if (window_open) {
+    auto minus = [](CpuTime a, CpuTime b) { return CpuTime{a.user - b.user, a.system - b.system}; };
+    for (std::size_t i = 0; i < spec.observe.size(); ++i)
+      result.observed_cpu.push_back(minus(process_cpu_time(spec.observe[i]), observed_from[i]));
+    result.client_cpu = minus(this_thread_cpu_time(), client_from);
+  }
   result.seconds = std::chrono::duration<double>(std::min(clock::now(), end) - measure_from).count();
   return result;
 }

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "load.hpp"
+
 namespace faasgate::bench {
 
 double measure_rate(unsigned threads, std::chrono::milliseconds duration, const std::function<void()>& op) {
@@ -40,6 +42,16 @@ void print_figure(const std::string& name, double value, const std::string& unit
 void print_ratio(const std::string& name, double ratio, double target) {
   std::printf("  %-58s %11.1f%%  (target >= %.0f%%: %s)\n", name.c_str(), ratio * 100, target * 100,
               ratio >= target ? "met" : "NOT met");
+}
+
+void print_cpu(const std::string& name, const LoadResult& load, const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size() && i < load.observed_cpu.size(); ++i) {
+    const auto& cpu = load.observed_cpu[i];
+    char unit[64];
+    std::snprintf(unit, sizeof unit, "us (%.1f in the kernel)", load.per_request_us({0, cpu.system}));
+    print_figure(name + ": " + names[i] + " CPU per request", load.per_request_us(cpu), unit);
+  }
+  print_figure(name + ": load generator CPU per request", load.per_request_us(load.client_cpu), "us");
 }
 
 }  // namespace faasgate::bench

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace faasgate::bench {
 
@@ -14,5 +15,10 @@ double measure_rate(unsigned threads, std::chrono::milliseconds duration, const 
 void print_header(const std::string& section);
 void print_figure(const std::string& name, double value, const std::string& unit);
 void print_ratio(const std::string& name, double ratio, double target);
+
+struct LoadResult;
+// The CPU per request each observed process (named in `names`, in LoadSpec::observe's order) and
+// the load generator used during a load.
+void print_cpu(const std::string& name, const LoadResult& load, const std::vector<std::string>& names);
 
 }  // namespace faasgate::bench
