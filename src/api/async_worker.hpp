@@ -37,6 +37,7 @@ class AsyncWorkers {
   void start();
   void stop();   // workers finish the call in hand and exit
   void wake();   // a call was enqueued: look now instead of at the next poll
+  const AddressPolicy& callback_addresses() const noexcept { return options_.callback_addresses; }
 
  private:
   boost::asio::awaitable<void> run(std::shared_ptr<boost::asio::steady_timer> timer);

@@ -4,12 +4,19 @@
 
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
+#include <boost/url/parse.hpp>
+
+#include <cstring>
 #include <memory>
 #include <mutex>
 
 namespace faasgate::api {
 
 namespace {
+
+constexpr std::size_t kMaxCallbackUrlBytes = 2048;
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
@@ -36,15 +43,42 @@ void global_init() {
 
 }  // namespace
 
-bool valid_callback_url(std::string_view url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  auto scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return false;
-  if (url.size() > 2048) return false;
-  for (char c : url)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  return url.size() > scheme_end + 3;
+std::optional<std::string> refuse_callback_url(std::string_view url, const AddressPolicy& policy) {
+  if (url.size() > kMaxCallbackUrlBytes) return "X-Callback-Url is longer than 2048 bytes";
+  const std::optional<std::string> not_absolute = "X-Callback-Url must be an absolute http(s) URL";
+  if (url.find('\0') != std::string_view::npos) return not_absolute;
+  // A NUL-terminated copy: Debian's Boost.URL 1.81 parsers may read up to a NUL (see form.cpp).
+  const std::string terminated(url);
+  auto parsed = boost::urls::parse_absolute_uri(boost::core::string_view(terminated.data(), terminated.size()));
+  if (!parsed) return not_absolute;
+  const auto scheme = parsed->scheme_id();
+  if ((scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) || !parsed->has_authority() ||
+      parsed->encoded_host().empty()) {
+    return not_absolute;
+  }
+  sockaddr_storage address{};
+  switch (parsed->host_type()) {
+    case boost::urls::host_type::ipv4: {
+      auto& in = reinterpret_cast<sockaddr_in&>(address);
+      in.sin_family = AF_INET;
+      const auto bytes = parsed->host_ipv4_address().to_bytes();
+      std::memcpy(&in.sin_addr, bytes.data(), bytes.size());
+      break;
+    }
+    case boost::urls::host_type::ipv6: {
+      auto& in6 = reinterpret_cast<sockaddr_in6&>(address);
+      in6.sin6_family = AF_INET6;
+      const auto bytes = parsed->host_ipv6_address().to_bytes();
+      std::memcpy(&in6.sin6_addr, bytes.data(), bytes.size());
+      break;
+    }
+    default:
+      return std::nullopt;  // a name: checked on the address it resolves to, at connect time
+  }
+  if (!policy.allowed(reinterpret_cast<const sockaddr*>(&address))) {
+    return "X-Callback-Url names an address the gateway does not call back (link-local, unspecified or --callback-deny)";
+  }
+  return std::nullopt;
 }
 
 CallbackOutcome post_callback(const CallbackRequest& request) {

@@ -2,7 +2,9 @@
 // POSTs an async invocation's result to its X-Callback-Url (libcurl, blocking: run it on the
 // blocking pool). Bounded in time and size; redirects are not followed.
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,7 +29,9 @@ struct CallbackOutcome {
 
 CallbackOutcome post_callback(const CallbackRequest& request);
 
-// Only absolute http(s) URLs are accepted as callbacks.
-bool valid_callback_url(std::string_view url);
+// Why a caller's X-Callback-Url is refused when the call is accepted, or nullopt: it must be an
+// absolute http(s) URL of at most 2 KiB, and a literal IP address in it must be one the policy
+// allows. A host name is checked when the callback connects (it may resolve differently then).
+std::optional<std::string> refuse_callback_url(std::string_view url, const AddressPolicy& policy);
 
 }  // namespace faasgate::api

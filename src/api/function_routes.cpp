@@ -96,8 +96,10 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   queued.path = target->path;
   queued.query = std::string(call.query);
   queued.callback_url = std::string(call.request["X-Callback-Url"]);
-  if (!queued.callback_url.empty() && !valid_callback_url(queued.callback_url)) {
-    co_return error_reply(http::status::bad_request, "X-Callback-Url must be an absolute http(s) URL");
+  if (!queued.callback_url.empty()) {
+    static const AddressPolicy default_policy;
+    const auto& policy = s_.async_workers ? s_.async_workers->callback_addresses() : default_policy;
+    if (auto why = refuse_callback_url(queued.callback_url, policy)) co_return error_reply(http::status::bad_request, *why);
   }
   for (const auto& field : call.request) {
     if (field.name() == http::field::authorization || field.name() == http::field::connection) continue;
