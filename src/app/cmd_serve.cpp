@@ -118,6 +118,14 @@ int serve(const ServeOptions& o) {
     return 1;
   }
   fs::permissions(o.data_dir, fs::perms::owner_all, ec);
+  // One gateway per data dir: two would share the database, the function processes' ports and
+  // the process ledger (each would stop the other's functions as orphans at start).
+  auto data_dir_lock = core::FileLock::acquire(fs::path(o.data_dir) / "gateway.lock");
+  if (!data_dir_lock) {
+    std::cerr << "faasgate serve: --data-dir " << o.data_dir << " is in use by another gateway: " << data_dir_lock.error()
+              << "\n";
+    return 1;
+  }
 
   const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   // Connections: an event loop per thread (see server/event_loops.hpp).

@@ -1,9 +1,11 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/base64.hpp"
@@ -70,6 +72,47 @@ Expected<void, std::string> write_file_atomic(const std::filesystem::path& path,
     return fail(std::move(message));
   }
   return {};
+}
+
+Expected<FileLock, std::string> FileLock::acquire(const std::filesystem::path& path) {
+  // O_CLOEXEC: a child (a function process) must not inherit the lock and keep it past us.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(errno_text(path, "cannot open"));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    std::string holder;
+    char buf[32];
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    if (n > 0) {
+      buf[n] = 0;
+      holder = std::to_string(std::atol(buf));
+    }
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return fail(path.string() + " is locked by another process" + (holder.empty() ? "" : " (pid " + holder + ")"));
+    }
+    errno = error;
+    return fail(errno_text(path, "cannot lock"));
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    auto message = errno_text(path, "cannot write");
+    ::close(fd);
+    return fail(std::move(message));
+  }
+  return FileLock(fd);
+}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
 }
 
 }  // namespace faasgate::core

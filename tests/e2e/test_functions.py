@@ -433,5 +433,25 @@ class AsyncDurabilityTest(unittest.TestCase):
             gw.close()
 
 
+class DataDirLockTest(unittest.TestCase):
+    """A data directory belongs to one gateway at a time; a crash does not leave it locked."""
+
+    def test_a_second_gateway_on_the_same_data_dir_is_refused(self):
+        gw = Gateway()
+        try:
+            second = subprocess.run(
+                [harness.FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", gw.data_dir,
+                 "--iam-dir", gw.iam_dir], capture_output=True, text=True, timeout=60)
+            self.assertEqual(second.returncode, 1, second.stderr)
+            self.assertIn("is in use by another gateway", second.stderr)
+            self.assertIn("(pid %d)" % gw.proc.pid, second.stderr)
+            self.assertEqual(gw.get("/healthz").status, 200)  # the first one is untouched
+            gw.kill()
+            again = Gateway(data_dir=gw.data_dir)  # the kernel released the lock with its holder
+            again.close()
+        finally:
+            gw.close()
+
+
 if __name__ == "__main__":
     unittest.main()
