@@ -241,8 +241,7 @@ void run_exchange_bench(const std::filesystem::path& bin_dir) {
     char share[64];
     std::snprintf(share, sizeof share, "exchanges/s (%.1f%% of the bound)", 100 * ceiling / bound);
     print_figure(issuer->alg + " subject: best possible here (crypto + HTTP alone)", ceiling, share);
-    std::printf("  %-58s %11.1f%%\n", (issuer->alg + " subject: exchange / best possible").c_str(),
-                100 * load.rate() / ceiling);
+    print_share(issuer->alg + " subject: exchange / best possible", load.rate() / ceiling);
   }
   std::filesystem::remove_all(dir);
 }

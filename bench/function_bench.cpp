@@ -6,6 +6,8 @@
 //   - the echo, which does no work: what the gateway costs next to the cheapest possible function;
 //   - the same program spending 100 us of CPU per request: a function that does some work;
 //   - single-connection latency, with the gateway's defaults and with --busy-poll-us.
+// Beside each path through the gateway, the same load goes through a bare TCP relay
+// (faasgate-bench-relay): the cheapest proxy there is, so what no proxy can beat on this machine.
 // Classic mode's per-request cost (a process per request) is measured the same way.
 #include <boost/json/serialize.hpp>
 
@@ -106,18 +108,38 @@ LoadSpec post_hello(unsigned short port, const std::string& target, unsigned con
   return spec;
 }
 
-void throughput(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name) {
+// A bare TCP relay in front of one function process (see tcp_relay.cpp).
+class Relay {
+ public:
+  Relay(const std::filesystem::path& bin_dir, unsigned short upstream_port)
+      : process_(bin_dir / "faasgate-bench-relay", {std::to_string(upstream_port)}) {}
+  unsigned short port() const { return process_.port(); }
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  GatewayProcess process_;  // it announces its port as the gateway does
+};
+
+void throughput(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name,
+                const Relay& relay) {
   auto direct_spec = post_hello(function.port, "/", 32);
   direct_spec.observe = {function.pid};
   auto via_spec = post_hello(gateway.port(), "/function/" + name, 32);
   via_spec.observe = {function.pid, gateway.pid()};
+  auto relay_spec = post_hello(relay.port(), "/", 32);
+  relay_spec.observe = {function.pid, relay.pid()};
   auto direct = run_load(direct_spec);
   auto via = run_load(via_spec);
+  auto relayed = run_load(relay_spec);
   print_figure(label + ", 32 connections: direct to the function", direct.rate(), "req/s");
   print_cpu(label + ", direct", direct, {"function"});
   print_figure(label + ", 32 connections: through the gateway", via.rate(), "req/s");
   print_cpu(label + ", via", via, {"function", "gateway"});
+  print_figure(label + ", 32 connections: through a bare TCP relay", relayed.rate(), "req/s");
+  print_cpu(label + ", relay", relayed, {"function", "relay"});
   print_ratio(label + ": gateway / direct", via.rate() / direct.rate(), 0.80);
+  print_share(label + ": bare TCP relay / direct", relayed.rate() / direct.rate());
+  print_share(label + ": gateway / bare TCP relay", via.rate() / relayed.rate());
   // What the ratio could be at best here, where the load generator, the function and the gateway
   // share the cores: a gateway whose only cost is the kernel's work for its two sockets, each
   // costing what the function's one socket costs it. The CPU all three then need per request
@@ -127,14 +149,15 @@ void throughput(const std::string& label, const EchoFunction& function, BenchGat
     const double socket_us = direct.per_request_us({0, direct.observed_cpu[0].system});
     const double cores = std::max(1u, std::thread::hardware_concurrency());
     const double best = std::min(direct.rate(), cores * 1e6 / (direct_us + 2 * socket_us));
-    std::printf("  %-58s %11.1f%%\n", (label + ": best possible here (gateway = 2 sockets)").c_str(),
-                100 * best / direct.rate());
+    print_share(label + ": best possible here (gateway = 2 sockets)", best / direct.rate());
   }
-  if (direct.errors || via.errors) print_figure(label + ": ERRORS", static_cast<double>(direct.errors + via.errors), "");
+  const auto errors = direct.errors + via.errors + relayed.errors;
+  if (errors) print_figure(label + ": ERRORS", static_cast<double>(errors), "");
 }
 
 // The gateway's added latency with one connection: no queueing, just the extra hop.
-void added_latency(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name) {
+void added_latency(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name,
+                   const Relay* relay) {
   auto direct = run_load(post_hello(function.port, "/", 1));
   auto via = run_load(post_hello(gateway.port(), "/function/" + name, 1));
   print_figure(label + ": direct median latency", direct.percentile(50), "us");
@@ -142,7 +165,13 @@ void added_latency(const std::string& label, const EchoFunction& function, Bench
   const double added = via.percentile(50) - direct.percentile(50);
   print_figure(label + ": median latency the gateway adds", added, "us");
   std::printf("  %-58s %s\n", "  (target: under 100 us)", added < 100 ? "met" : "NOT met");
-  if (direct.errors || via.errors) print_figure(label + ": ERRORS", static_cast<double>(direct.errors + via.errors), "");
+  auto errors = direct.errors + via.errors;
+  if (relay) {
+    auto relayed = run_load(post_hello(relay->port(), "/", 1));
+    print_figure(label + ": median latency a bare TCP relay adds", relayed.percentile(50) - direct.percentile(50), "us");
+    errors += relayed.errors;
+  }
+  if (errors) print_figure(label + ": ERRORS", static_cast<double>(errors), "");
 }
 
 }  // namespace
@@ -153,9 +182,10 @@ void run_function_bench(const std::filesystem::path& bin_dir) {
     BenchGateway gateway(bin_dir, {});
     const auto echo = gateway.deploy_echo("echo", {});
     const auto busy = gateway.deploy_echo("work", {{"work_us", "100"}});
-    throughput("echo (no work)", echo, gateway, "echo");
-    throughput("100 us of CPU per call", busy, gateway, "work");
-    added_latency("echo, 1 connection", echo, gateway, "echo");
+    const Relay echo_relay(bin_dir, echo.port), busy_relay(bin_dir, busy.port);
+    throughput("echo (no work)", echo, gateway, "echo", echo_relay);
+    throughput("100 us of CPU per call", busy, gateway, "work", busy_relay);
+    added_latency("echo, 1 connection", echo, gateway, "echo", &echo_relay);
 
     auto classic = gateway.call("POST", "/system/functions",
                                 boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
@@ -168,7 +198,7 @@ void run_function_bench(const std::filesystem::path& bin_dir) {
     // The same latency with the connection threads polling 50 us before they sleep.
     BenchGateway gateway(bin_dir, {"--busy-poll-us", "50"});
     const auto echo = gateway.deploy_echo("echo", {});
-    added_latency("echo, 1 connection, --busy-poll-us 50", echo, gateway, "echo");
+    added_latency("echo, 1 connection, --busy-poll-us 50", echo, gateway, "echo", nullptr);
   }
 }
 

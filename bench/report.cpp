@@ -44,6 +44,10 @@ void print_ratio(const std::string& name, double ratio, double target) {
               ratio >= target ? "met" : "NOT met");
 }
 
+void print_share(const std::string& name, double share) {
+  std::printf("  %-58s %11.1f%%\n", name.c_str(), 100 * share);
+}
+
 void print_cpu(const std::string& name, const LoadResult& load, const std::vector<std::string>& names) {
   for (std::size_t i = 0; i < names.size() && i < load.observed_cpu.size(); ++i) {
     const auto& cpu = load.observed_cpu[i];

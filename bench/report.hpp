@@ -15,6 +15,7 @@ double measure_rate(unsigned threads, std::chrono::milliseconds duration, const 
 void print_header(const std::string& section);
 void print_figure(const std::string& name, double value, const std::string& unit);
 void print_ratio(const std::string& name, double ratio, double target);
+void print_share(const std::string& name, double share);  // a ratio without a target, as a percentage
 
 struct LoadResult;
 // The CPU per request each observed process (named in `names`, in LoadSpec::observe's order) and
