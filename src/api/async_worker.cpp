@@ -77,7 +77,7 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     invocation.call_id = call.id;
     invocation.request.method(http::string_to_verb(call.method));
     invocation.request.target(call.path);
-    for (const auto& [k, v] : call.headers) invocation.request.set(k, v);
+    for (const auto& [k, v] : call.headers) invocation.request.insert(k, v);  // repeated fields kept
     invocation.request.body() = call.body;
     invocation.request.prepare_payload();
     auto executor = io_.get_executor();

@@ -99,8 +99,9 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   if (!replica) co_return plain(http::status::service_unavailable, "no replica of " + call.name + " is ready");
 
   server::Request upstream{call.request.method(), call.path + (call.query.empty() ? "" : "?" + call.query), 11};
+  // insert, not set: a field sent more than once (Set-Cookie, say) is forwarded every time, in order.
   for (const auto& field : call.request) {
-    if (!hop_by_hop(field.name())) upstream.set(field.name_string(), field.value());
+    if (!hop_by_hop(field.name())) upstream.insert(field.name_string(), field.value());
   }
   upstream.set(http::field::host, "127.0.0.1:" + std::to_string(replica->endpoint.port()));
   upstream.set("X-Call-Id", call.call_id);
@@ -118,7 +119,7 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   }
   server::Response response{answer->result(), 11};
   for (const auto& field : *answer) {
-    if (!hop_by_hop(field.name())) response.set(field.name_string(), field.value());
+    if (!hop_by_hop(field.name())) response.insert(field.name_string(), field.value());
   }
   response.body() = std::move(answer->body());
   response.set("X-Served-By", call.name + "-" + std::to_string(replica->replica));

@@ -113,6 +113,16 @@ class FunctionsTest(unittest.TestCase):
         self.assertEqual(answer["path"], "/a/b?c=d")
         self.assertEqual(answer["body"], "xyz")
         self.assertEqual(answer["greeting"], "hello")
+        # A field sent more than once reaches the function, and comes back, once per value, in order.
+        conn = http.client.HTTPConnection(urllib.parse.urlsplit(self.gw.url).netloc, timeout=30)
+        conn.putrequest("GET", "/function/web")
+        conn.putheader("X-Tag", "a")
+        conn.putheader("X-Tag", "b")
+        conn.endheaders()
+        tagged = conn.getresponse()
+        self.assertEqual(json.loads(tagged.read())["tags"], ["a", "b"])
+        self.assertEqual(tagged.headers.get_all("Set-Cookie"), ["tag=a", "tag=b"])
+        conn.close()
         with open(os.path.join(answer["secret_dir"], "db-password")) as f:
             self.assertEqual(f.read(), "s3cr3t")
         # secrets are listed by name only
