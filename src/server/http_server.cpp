@@ -83,7 +83,8 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;
     }
     if (open_.load() >= limits_.max_connections) {
-      socket.close();  // over the connection limit: refuse rather than queue without bound
+      beast::error_code ignored;
+      socket.close(ignored);  // over the connection limit: refuse rather than queue without bound
       continue;
     }
     ++open_;
@@ -233,7 +234,10 @@ void HttpServer::shutdown(std::function<void()> done) {
   for (auto* s : sessions_) {
     asio::post(s->socket.get_executor(), [this, s] {
       std::lock_guard inner(mu_);
-      if (sessions_.count(s) && s->idle) s->socket.cancel();
+      // The error_code overload: the sweeper may have closed this socket already (its deadline
+      // passed) before the session saw it and unregistered, and cancel() on a closed socket throws.
+      beast::error_code ignored;
+      if (sessions_.count(s) && s->idle) s->socket.cancel(ignored);
     });
   }
   // After the grace period, whatever is still open is cut.
@@ -243,7 +247,8 @@ void HttpServer::shutdown(std::function<void()> done) {
     for (auto* s : sessions_) {
       asio::post(s->socket.get_executor(), [this, s] {
         std::lock_guard inner(mu_);
-        if (sessions_.count(s)) s->socket.cancel();
+        beast::error_code ignored;
+        if (sessions_.count(s)) s->socket.cancel(ignored);
       });
     }
   });
