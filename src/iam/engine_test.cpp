@@ -16,37 +16,14 @@ using ::testing::IsEmpty;
 
 using test_support::dump;
 using test_support::engine_from;
+using test_support::k8s_token;
 using test_support::seed_engine;
-
-boost::json::object k8s_token(std::string_view ns, std::string_view sa) {
-  auto o = boost::json::parse(R"({
-    "iss": "https://kubernetes.default.svc.cluster.local",
-    "aud": ["https://gateway.example.com"],
-    "exp": 1688481371, "iat": 1688474171, "nbf": 1688474171
-  })").as_object();
-  o["sub"] = "system:serviceaccount:" + std::string(ns) + ":" + std::string(sa);
-  boost::json::object k8s;
-  k8s["namespace"] = ns;
-  k8s["serviceaccount"] = boost::json::object{{"name", sa}, {"uid", "u-1"}};
-  k8s["pod"] = boost::json::object{{"name", std::string(sa) + "-7f9"}, {"uid", "u-2"}};
-  o["kubernetes.io"] = std::move(k8s);
-  return o;
-}
+// Short names: the tests below build many manifests.
+const auto& policy = test_support::policy_yaml;
+const auto& role = test_support::role_yaml;
 
 Resource fn(std::string_view ns, std::string_view f) { return Resource::function(ns, f); }
 Resource ns(std::string_view n) { return Resource::namespace_of(n); }
-
-constexpr std::string_view kHead = "apiVersion: iam.openfaas.com/v1\n";
-
-std::string policy(std::string_view name, std::string_view statements) {
-  return std::string(kHead) + "kind: Policy\nmetadata: {name: " + std::string(name) + ", namespace: openfaas}\nspec:\n  statement:\n" +
-         std::string(statements) + "---\n";
-}
-
-std::string role(std::string_view name, std::string_view spec) {
-  return std::string(kHead) + "kind: Role\nmetadata: {name: " + std::string(name) + ", namespace: openfaas}\nspec:\n" +
-         std::string(spec) + "---\n";
-}
 
 TEST(RoleMatching, SeedRoles) {
   auto e = seed_engine();

@@ -18,34 +18,15 @@ using ::testing::IsEmpty;
 
 using test_support::dump;
 using test_support::engine_from;
+using test_support::k8s_token;
+using test_support::role_yaml;
 using test_support::seed_engine;
-
-boost::json::object k8s_token(std::string_view ns, std::string_view sa) {
-  auto o = boost::json::parse(R"({
-    "iss": "https://kubernetes.default.svc.cluster.local",
-    "aud": ["https://gateway.example.com"], "exp": 1688481371, "iat": 1688474171
-  })").as_object();
-  o["sub"] = "system:serviceaccount:" + std::string(ns) + ":" + std::string(sa);
-  o["kubernetes.io"] = boost::json::object{{"namespace", ns}};
-  return o;
-}
+const auto& policy = test_support::policy_yaml;
 
 const RoleExplanation* role(const Explanation& e, std::string_view name) {
   for (const auto& r : e.roles)
     if (r.name == name) return &r;
   return nullptr;
-}
-
-constexpr std::string_view kHead = "apiVersion: iam.openfaas.com/v1\n";
-
-std::string policy(std::string_view name, std::string_view statements) {
-  return std::string(kHead) + "kind: Policy\nmetadata: {name: " + std::string(name) +
-         ", namespace: openfaas}\nspec:\n  statement:\n" + std::string(statements) + "---\n";
-}
-
-std::string role_yaml(std::string_view name, std::string_view spec) {
-  return std::string(kHead) + "kind: Role\nmetadata: {name: " + std::string(name) + ", namespace: openfaas}\nspec:\n" +
-         std::string(spec) + "---\n";
 }
 
 TEST(Explain, SeedCronConnectorAllowedInDev) {

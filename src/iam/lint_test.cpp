@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "iam/loader.hpp"
+#include "iam/test_support.hpp"
 
 namespace faasgate::iam {
 namespace {
@@ -23,22 +24,14 @@ ObjectSet objects_from(std::string_view yaml) {
   return loaded ? std::move(loaded->objects) : ObjectSet{};
 }
 
-constexpr std::string_view kHead = "apiVersion: iam.openfaas.com/v1\n";
+using test_support::kManifestHead;
+const auto& policy = test_support::policy_yaml;
+const auto& role = test_support::role_yaml;
 constexpr std::string_view kK8s = "https://kubernetes.default.svc.cluster.local";
 
 std::string issuer(std::string_view name, std::string_view iss) {
-  return std::string(kHead) + "kind: JwtIssuer\nmetadata: {name: " + std::string(name) +
+  return std::string(kManifestHead) + "kind: JwtIssuer\nmetadata: {name: " + std::string(name) +
          ", namespace: openfaas}\nspec:\n  iss: " + std::string(iss) + "\n  aud: [https://gw]\n---\n";
-}
-
-std::string policy(std::string_view name, std::string_view statements) {
-  return std::string(kHead) + "kind: Policy\nmetadata: {name: " + std::string(name) +
-         ", namespace: openfaas}\nspec:\n  statement:\n" + std::string(statements) + "---\n";
-}
-
-std::string role(std::string_view name, std::string_view spec) {
-  return std::string(kHead) + "kind: Role\nmetadata: {name: " + std::string(name) + ", namespace: openfaas}\nspec:\n" +
-         std::string(spec) + "---\n";
 }
 
 std::string pinned_role(std::string_view name, std::string_view policies) {
