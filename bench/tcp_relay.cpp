@@ -4,12 +4,12 @@
 // it shows what a proxy costs on this machine before it does anything (the kernel's work for the
 // sockets and the wakeups), so the gateway's figures can be read against what is reachable here.
 //
-// It runs as the gateway does: one event loop per core, connections balanced when accepted.
+// It runs on the gateway's own server::EventLoops: one event loop per core, connections
+// balanced when accepted.
 // It prints "listening on http://127.0.0.1:PORT" as `faasgate serve` does.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,7 +21,8 @@
 #include <cstdlib>
 #include <memory>
 #include <thread>
-#include <vector>
+
+#include "server/event_loops.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -65,28 +66,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto upstream_port = static_cast<unsigned short>(std::atoi(argv[1]));
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<asio::io_context>> loops;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (unsigned i = 0; i < threads; ++i) {
-    loops.push_back(std::make_unique<asio::io_context>(1));
-    guards.push_back(asio::make_work_guard(*loops.back()));
-  }
-  tcp::acceptor acceptor(*loops[0], tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
+  faasgate::server::EventLoops loops(std::max(1u, std::thread::hardware_concurrency()));
+  tcp::acceptor acceptor(loops.at(0), tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
   std::printf("faasgate-bench-relay: listening on http://127.0.0.1:%u\n", acceptor.local_endpoint().port());
   std::fflush(stdout);
   asio::co_spawn(
-      *loops[0],
+      loops.at(0),
       [&]() -> asio::awaitable<void> {
-        for (unsigned next = 0;; ++next) {
-          auto& loop = *loops[next % loops.size()];
+        while (true) {
+          auto& loop = loops.next();
           auto [error, socket] = co_await acceptor.async_accept(loop, use_tuple);
           if (error) continue;
           asio::co_spawn(loop, relay(std::move(socket), upstream_port), asio::detached);
         }
       },
       asio::detached);
-  std::vector<std::thread> runners;
-  for (auto& loop : loops) runners.emplace_back([&loop] { loop->run(); });
-  for (auto& runner : runners) runner.join();
+  loops.start();
+  loops.join();  // until SIGTERM ends the process
 }
