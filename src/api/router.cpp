@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include <algorithm>
+
 namespace faasgate::api {
 
 namespace {
@@ -28,6 +30,12 @@ void Router::add(Route route) {
     } else {
       pattern.push_back({Segment::Kind::literal, std::string(part)});
     }
+  }
+  const auto& first = pattern.front();  // split_path always yields at least one segment
+  if (first.kind == Segment::Kind::literal) {
+    by_first_segment_[first.text].push_back(routes_.size());
+  } else {
+    any_first_segment_.push_back(routes_.size());
   }
   patterns_.push_back(std::move(pattern));
   routes_.push_back(std::move(route));
@@ -63,15 +71,23 @@ bool Router::matches(const std::vector<Segment>& pattern, const std::vector<std:
 Router::Match Router::match(http::verb method, std::string_view path) const {
   Match m;
   const auto parts = split_path(path);
-  for (std::size_t r = 0; r < routes_.size(); ++r) {
+  static const std::vector<std::size_t> kNone;
+  const auto literal = by_first_segment_.find(parts.front());
+  const auto& named = literal == by_first_segment_.end() ? kNone : literal->second;
+  // Both candidate lists are in table order; walk them merged so the first route added wins.
+  auto a = named.begin(), b = any_first_segment_.begin();
+  while (a != named.end() || b != any_first_segment_.end()) {
+    const std::size_t r = (b == any_first_segment_.end() || (a != named.end() && *a < *b)) ? *a++ : *b++;
     const auto& route = routes_[r];
     if (!matches(patterns_[r], parts, nullptr)) continue;
     m.path_known = true;
-    m.allowed.push_back(route.method);
-    if ((route.method == method || route.method == http::verb::unknown) && !m.route) {
+    if (route.method == method || route.method == http::verb::unknown) {
       m.route = &route;
+      m.allowed.clear();
       matches(patterns_[r], parts, &m.params);
+      return m;
     }
+    if (std::find(m.allowed.begin(), m.allowed.end(), route.method) == m.allowed.end()) m.allowed.push_back(route.method);
   }
   return m;
 }

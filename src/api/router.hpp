@@ -78,7 +78,7 @@ class Router {
     const Route* route = nullptr;
     PathParams params;
     bool path_known = false;               // some route has this path (so a miss is 405, not 404)
-    std::vector<http::verb> allowed;       // methods this path has
+    std::vector<http::verb> allowed;       // on a miss: the methods this path has (for Allow)
   };
   Match match(http::verb method, std::string_view path) const;
   const std::vector<Route>& routes() const noexcept { return routes_; }
@@ -93,6 +93,11 @@ class Router {
 
   std::vector<Route> routes_;
   std::vector<std::vector<Segment>> patterns_;  // parallel to routes_
+  // Routes by their first literal segment, in table order, so a request is compared only with
+  // the routes that can match it ("function" has one, "system" twenty); routes whose first
+  // segment is a parameter are candidates for every path.
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_first_segment_;
+  std::vector<std::size_t> any_first_segment_;
 };
 
 }  // namespace faasgate::api

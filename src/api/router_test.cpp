@@ -54,5 +54,28 @@ TEST(Router, RestParameterTakesTheRemainderAndAnyMethod) {
   EXPECT_EQ(m.params.at("rest"), "");
 }
 
+TEST(Router, TheFirstRouteAddedWinsWhetherItsFirstSegmentIsLiteralOrNot) {
+  Router r;
+  r.add({http::verb::get, "/{tenant}/status", Guard::public_route, "first", none()});
+  r.add({http::verb::get, "/healthz/status", Guard::public_route, "second", none()});
+  r.add({http::verb::post, "/healthz/status", Guard::public_route, "third", none()});
+  r.add({http::verb::get, "/{tenant}/{rest*}", Guard::public_route, "fourth", none()});
+  auto m = r.match(http::verb::get, "/healthz/status");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->action, "first");
+  EXPECT_EQ(m.params.at("tenant"), "healthz");
+  m = r.match(http::verb::post, "/healthz/status");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->action, "third");
+  m = r.match(http::verb::get, "/acme/a/b");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->action, "fourth");
+  EXPECT_EQ(m.params.at("rest"), "a/b");
+  m = r.match(http::verb::put, "/healthz/status");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.path_known);
+  EXPECT_EQ(m.allowed, (std::vector<http::verb>{http::verb::get, http::verb::post}));
+}
+
 }  // namespace
 }  // namespace faasgate::api
