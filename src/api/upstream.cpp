@@ -6,7 +6,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+
+#include "server/message_writer.hpp"
 
 namespace faasgate::api {
 
@@ -81,7 +82,7 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
       connection->socket.set_option(server::tcp::no_delay(true), ignored);
     }
     connection->deadline.expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(connection->socket, request, use_tuple);
+    auto [wec, wn] = co_await server::write_message(connection->socket, request);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(max_response_bytes_);

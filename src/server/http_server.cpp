@@ -10,13 +10,14 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <optional>
+
+#include "server/message_writer.hpp"
 
 namespace faasgate::server {
 
@@ -181,14 +182,14 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     } else {
       reply.response.prepare_payload();
       deadline.expires_after(limits_.write_timeout);
-      auto [wec, wn] = co_await http::async_write(socket, reply.response, use_tuple);
+      auto [wec, wn] = co_await write_message(socket, reply.response);
       if (wec) break;
     }
     if (!keep) break;
   }
   if (!refusal || !socket.is_open()) co_return;
   deadline.expires_after(limits_.write_timeout);
-  auto [wec, wn] = co_await http::async_write(socket, refusal->response, use_tuple);
+  auto [wec, wn] = co_await write_message(socket, refusal->response);
   if (wec || refusal->response.result() != http::status::payload_too_large) co_return;
   // The client may still be sending the body we refused. Closing with unread input makes the
   // kernel send RST, and the client may lose our answer before reading it: discard what is still
