@@ -16,15 +16,29 @@ namespace {
 struct Target {
   std::string name;
   std::string namespace_;
-  std::string path;  // with a leading '/'
+  std::string path;  // the rest of the path, with a leading '/', percent-encoded as received
 };
 
+// The function's path is forwarded as the client sent it, still percent-encoded: decoded, "%20"
+// would put a space and "%0D%0A" a line break into the request line written to the function
+// (another header, or another request, of the caller's making), and "%2F" would be a new segment.
 core::Expected<Target, std::string> target_of(const Call& call) {
   auto [name, ns] = split_function_name(call.params.at("name"));
   if (!model::valid_name(name) || !model::valid_name(ns)) {
     return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
   }
-  return Target{std::move(name), std::move(ns), "/" + call.params.at("rest")};
+  // encoded_path is "/function/<name>[/<rest>]" (or /async-function/): skip two segments.
+  std::string_view rest = call.encoded_path;
+  for (int segment = 0; segment < 2; ++segment) {
+    const auto next = rest.find('/', 1);
+    if (segment == 1 && rest.substr(0, next).find('%') != std::string_view::npos) {
+      // Percent-encoding in the name segment: no valid name needs it, and decoded it could hold
+      // a '/' that the router has already read as the end of the name.
+      return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
+    }
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+  }
+  return Target{std::move(name), std::move(ns), rest.empty() ? std::string("/") : std::string(rest)};
 }
 
 }  // namespace

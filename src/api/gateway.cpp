@@ -132,12 +132,13 @@ std::size_t Gateway::body_limit(const http::request_header<>& header) const {
 }
 
 asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& info) {
-  Call call{std::move(request), info, {}, {}, {}};
+  Call call{std::move(request), info, {}, {}, {}, {}};
   std::string_view target = call.request.target();
   if (target.empty() || target.front() != '/') co_return error_reply(http::status::bad_request, "bad request target");
   auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
   if (!parsed) co_return error_reply(http::status::bad_request, "bad request target");
   call.path = parsed->path();  // decoded
+  call.encoded_path = std::string_view(parsed->encoded_path().data(), parsed->encoded_path().size());
   call.query = std::string_view(parsed->encoded_query().data(), parsed->encoded_query().size());
 
   auto match = router_.match(call.request.method(), call.path);

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <array>
 #include <charconv>
@@ -129,7 +130,9 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
 asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
   provider::ClassicRequest request;
   request.method = std::string(call.request.method_string());
-  request.path = call.path;
+  // Http_Path is decoded, as the watchdog's (Go's URL.Path).
+  const auto path = boost::urls::make_pct_string_view(call.path);
+  request.path = path ? path->decode() : call.path;
   request.query = call.query;
   for (const auto& field : call.request) request.headers.emplace_back(field.name_string(), field.value());
   request.body = std::move(call.request.body());

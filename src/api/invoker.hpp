@@ -16,7 +16,7 @@ namespace faasgate::api {
 struct Invocation {
   std::string name;
   std::string namespace_;
-  std::string path;   // after the function name, with a leading '/'
+  std::string path;   // after the function name, with a leading '/', percent-encoded as received
   std::string query;  // without '?'
   std::string call_id;
   server::Request request;  // method, headers and body as received

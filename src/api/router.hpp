@@ -31,7 +31,8 @@ struct Call {
   Request request;
   RequestInfo info;
   PathParams params;      // {name} segments of the pattern
-  std::string path;       // decoded path, without the query
+  std::string path;       // decoded path, without the query: what routes match
+  std::string_view encoded_path;  // the same, percent-encoded as received (into request's target)
   std::string_view query; // raw query string, without '?'
   std::optional<Principal> principal;  // set on guarded routes, after authentication
 };

@@ -77,6 +77,9 @@ class FunctionsTest(unittest.TestCase):
         r = harness.request("POST", self.gw.url + "/function/hello/sub/path?x=1", body="payload")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.body.decode(), "POST /sub/path x=1\npayload")
+        # Http_Path is decoded, as the watchdog's; Http_Query is not
+        r = harness.request("POST", self.gw.url + "/function/hello/sub%20dir/a%2Fb?x=%20", body="")
+        self.assertEqual(r.body.decode(), "POST /sub dir/a/b x=%20\n")
         self.assertTrue(r.headers["X-Call-Id"])
         self.assertTrue(r.headers["X-Start-Time"])
         # stderr is in the logs, as NDJSON
@@ -113,6 +116,14 @@ class FunctionsTest(unittest.TestCase):
         self.assertEqual(answer["path"], "/a/b?c=d")
         self.assertEqual(answer["body"], "xyz")
         self.assertEqual(answer["greeting"], "hello")
+        # The path reaches the function as the client sent it, percent-encoded: decoded, %20 would
+        # break the request line and %0D%0A would add a header of the caller's making.
+        for path in ["/a%20b?q=%20", "/x%0D%0AX-Tag:%20injected%0D%0AY:%20z", "/a%2Fb/c"]:
+            r = harness.request("GET", self.gw.url + "/function/web" + path)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json()["path"], path)
+            self.assertEqual(r.json()["tags"], [])
+        self.assertEqual(harness.request("GET", self.gw.url + "/function/w%65b/").status, 400)
         # A field sent more than once reaches the function, and comes back, once per value, in order.
         conn = http.client.HTTPConnection(urllib.parse.urlsplit(self.gw.url).netloc, timeout=30)
         conn.putrequest("GET", "/function/web")
