@@ -32,6 +32,11 @@ bool hop_by_hop(http::field f) {
   }
 }
 
+template <bool isRequest>
+void drop_hop_by_hop(http::message<isRequest, http::string_body>& message) {
+  for (auto it = message.begin(); it != message.end();) it = hop_by_hop(it->name()) ? message.erase(it) : std::next(it);
+}
+
 server::Response plain(http::status status, std::string message) {
   server::Response res{status, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -99,14 +104,16 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   auto replica = runtime.pick(call.namespace_, call.name);
   if (!replica) co_return plain(http::status::service_unavailable, "no replica of " + call.name + " is ready");
 
-  server::Request upstream{call.request.method(), call.path + (call.query.empty() ? "" : "?" + call.query), 11};
-  // insert, not set: a field sent more than once (Set-Cookie, say) is forwarded every time, in order.
-  for (const auto& field : call.request) {
-    if (!hop_by_hop(field.name())) upstream.insert(field.name_string(), field.value());
-  }
+  // The client's request becomes the function's: moved, not copied field by field (every field
+  // is an allocation), less the hop-by-hop fields. Fields sent more than once stay, in order.
+  server::Request upstream = std::move(call.request);
+  std::string target = call.path;
+  if (!call.query.empty()) target.append("?").append(call.query);
+  upstream.target(target);
+  upstream.version(11);
+  drop_hop_by_hop(upstream);
   upstream.set(http::field::host, "127.0.0.1:" + std::to_string(replica->endpoint.port()));
   upstream.set("X-Call-Id", call.call_id);
-  upstream.body() = std::move(call.request.body());
   upstream.keep_alive(true);
   upstream.prepare_payload();
 
@@ -118,11 +125,9 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
     upstreams_.forget(replica->endpoint);
     co_return plain(http::status::bad_gateway, e.message);
   }
-  server::Response response{answer->result(), 11};
-  for (const auto& field : *answer) {
-    if (!hop_by_hop(field.name())) response.insert(field.name_string(), field.value());
-  }
-  response.body() = std::move(answer->body());
+  server::Response response = std::move(*answer);
+  response.reason("");  // the standard reason for the status, as the gateway writes for its own answers
+  drop_hop_by_hop(response);
   response.set("X-Served-By", call.name + "-" + std::to_string(replica->replica));
   co_return response;
 }
