@@ -2,7 +2,7 @@
 //
 // http-mode functions (faasgate-bench-echo) are deployed in `faasgate serve`; the benchmark finds
 // each replica's port in the function's logs and drives both paths with the same keep-alive load
-// generator, one after the other, in this run:
+// generator, in alternating rounds of a second each, in this run:
 //   - the echo, which does no work: what the gateway costs next to the cheapest possible function;
 //   - the same program spending 100 us of CPU per request: a function that does some work;
 //   - single-connection latency, with the gateway's defaults and with --busy-poll-us.
@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -105,7 +106,25 @@ LoadSpec post_hello(unsigned short port, const std::string& target, unsigned con
   spec.port = port;
   spec.target = target;
   spec.connections = connections;
+  spec.duration = std::chrono::milliseconds(1000);
+  spec.warmup = std::chrono::milliseconds(200);
   return spec;
+}
+
+// Paths are compared over rounds that alternate them (see run_interleaved): this VM's neighbours
+// come and go, and a path measured alone in a noisy second would carry all of the noise.
+constexpr unsigned kRounds = 5;
+
+// The lowest and highest of a figure over the rounds, to show how far one round can be trusted.
+void print_round_range(const std::string& name, const std::vector<std::vector<LoadResult>>& rounds,
+                       const std::function<double(const std::vector<LoadResult>&)>& figure, const char* unit) {
+  double low = 0, high = 0;
+  for (std::size_t r = 0; r < rounds.size(); ++r) {
+    const double v = figure(rounds[r]);
+    low = r == 0 ? v : std::min(low, v);
+    high = r == 0 ? v : std::max(high, v);
+  }
+  std::printf("  %-58s %5.1f to %.1f%s\n", name.c_str(), low, high, unit);
 }
 
 // A bare TCP relay in front of one function process (see tcp_relay.cpp).
@@ -128,9 +147,11 @@ void throughput(const std::string& label, const EchoFunction& function, BenchGat
   via_spec.observe = {function.pid, gateway.pid()};
   auto relay_spec = post_hello(relay.port(), "/", 32);
   relay_spec.observe = {function.pid, relay.pid()};
-  auto direct = run_load(direct_spec);
-  auto via = run_load(via_spec);
-  auto relayed = run_load(relay_spec);
+  std::vector<std::vector<LoadResult>> rounds;
+  const auto paths = run_interleaved({direct_spec, via_spec, relay_spec}, kRounds, &rounds);
+  const auto& direct = paths[0];
+  const auto& via = paths[1];
+  const auto& relayed = paths[2];
   print_figure(label + ", 32 connections: direct to the function", direct.rate(), "req/s");
   print_cpu(label + ", direct", direct, {"function"});
   print_figure(label + ", 32 connections: through the gateway", via.rate(), "req/s");
@@ -138,6 +159,8 @@ void throughput(const std::string& label, const EchoFunction& function, BenchGat
   print_figure(label + ", 32 connections: through a bare TCP relay", relayed.rate(), "req/s");
   print_cpu(label + ", relay", relayed, {"function", "relay"});
   print_ratio(label + ": gateway / direct", via.rate() / direct.rate(), 0.80);
+  print_round_range(label + ": gateway / direct, lowest to highest round", rounds,
+                    [](const auto& r) { return 100 * r[1].rate() / r[0].rate(); }, "%");
   print_share(label + ": bare TCP relay / direct", relayed.rate() / direct.rate());
   print_share(label + ": gateway / bare TCP relay", via.rate() / relayed.rate());
   // What the ratio could be at best here, where the load generator, the function and the gateway
@@ -158,18 +181,23 @@ void throughput(const std::string& label, const EchoFunction& function, BenchGat
 // The gateway's added latency with one connection: no queueing, just the extra hop.
 void added_latency(const std::string& label, const EchoFunction& function, BenchGateway& gateway, const std::string& name,
                    const Relay* relay) {
-  auto direct = run_load(post_hello(function.port, "/", 1));
-  auto via = run_load(post_hello(gateway.port(), "/function/" + name, 1));
+  std::vector<LoadSpec> specs{post_hello(function.port, "/", 1), post_hello(gateway.port(), "/function/" + name, 1)};
+  if (relay) specs.push_back(post_hello(relay->port(), "/", 1));
+  std::vector<std::vector<LoadResult>> rounds;
+  const auto paths = run_interleaved(specs, kRounds, &rounds);
+  const auto& direct = paths[0];
+  const auto& via = paths[1];
   print_figure(label + ": direct median latency", direct.percentile(50), "us");
   print_figure(label + ": gateway median latency", via.percentile(50), "us");
   const double added = via.percentile(50) - direct.percentile(50);
   print_figure(label + ": median latency the gateway adds", added, "us");
   std::printf("  %-58s %s\n", "  (target: under 100 us)", added < 100 ? "met" : "NOT met");
+  print_round_range(label + ": gateway adds, lowest to highest round", rounds,
+                    [](const auto& r) { return r[1].percentile(50) - r[0].percentile(50); }, " us");
   auto errors = direct.errors + via.errors;
   if (relay) {
-    auto relayed = run_load(post_hello(relay->port(), "/", 1));
-    print_figure(label + ": median latency a bare TCP relay adds", relayed.percentile(50) - direct.percentile(50), "us");
-    errors += relayed.errors;
+    print_figure(label + ": median latency a bare TCP relay adds", paths[2].percentile(50) - direct.percentile(50), "us");
+    errors += paths[2].errors;
   }
   if (errors) print_figure(label + ": ERRORS", static_cast<double>(errors), "");
 }
@@ -190,7 +218,9 @@ void run_function_bench(const std::filesystem::path& bin_dir) {
     auto classic = gateway.call("POST", "/system/functions",
                                 boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
     if (classic.status != 202) throw std::runtime_error("cannot deploy the classic function: " + classic.body);
-    auto classic_load = run_load(post_hello(gateway.port(), "/function/cat", 8));
+    auto classic_spec = post_hello(gateway.port(), "/function/cat", 8);
+    classic_spec.duration = std::chrono::milliseconds(3000);
+    auto classic_load = run_load(classic_spec);
     print_figure("classic mode (a process per request, `cat`), 8 connections", classic_load.rate(), "req/s");
     print_figure("classic mode: median latency per request", classic_load.percentile(50), "us");
   }

@@ -182,4 +182,33 @@ HttpAnswer http_call(unsigned short port, const std::string& method, const std::
   return answer;
 }
 
+LoadResult& LoadResult::operator+=(const LoadResult& other) {
+  requests += other.requests;
+  errors += other.errors;
+  seconds += other.seconds;
+  latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.end());
+  if (observed_cpu.size() < other.observed_cpu.size()) observed_cpu.resize(other.observed_cpu.size());
+  for (std::size_t i = 0; i < other.observed_cpu.size(); ++i) {
+    observed_cpu[i].user += other.observed_cpu[i].user;
+    observed_cpu[i].system += other.observed_cpu[i].system;
+  }
+  client_cpu.user += other.client_cpu.user;
+  client_cpu.system += other.client_cpu.system;
+  return *this;
+}
+
+std::vector<LoadResult> run_interleaved(const std::vector<LoadSpec>& specs, unsigned rounds,
+                                        std::vector<std::vector<LoadResult>>* per_round) {
+  std::vector<LoadResult> total(specs.size());
+  for (unsigned round = 0; round < rounds; ++round) {
+    std::vector<LoadResult> this_round;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      this_round.push_back(run_load(specs[i]));
+      total[i] += this_round.back();
+    }
+    if (per_round) per_round->push_back(std::move(this_round));
+  }
+  return total;
+}
+
 }  // namespace faasgate::bench

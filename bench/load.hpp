@@ -36,6 +36,8 @@ struct LoadResult {
     return requests ? cpu.total() * 1e6 / static_cast<double>(requests) : 0;
   }
   double percentile(double p) const;
+  // Adds another window's counts, latencies and CPU (of the same processes) to this one.
+  LoadResult& operator+=(const LoadResult& other);
 };
 
 struct LoadSpec {
@@ -54,6 +56,13 @@ struct LoadSpec {
 };
 
 LoadResult run_load(const LoadSpec& spec);
+
+// Runs each spec for its duration, one after the other, `rounds` times over, and adds up each
+// spec's rounds: figures compared with each other are then taken over the same stretch of time,
+// so a noisy neighbour on the host slows each of them alike. `per_round` gets each round's
+// results, in the order of `specs`.
+std::vector<LoadResult> run_interleaved(const std::vector<LoadSpec>& specs, unsigned rounds,
+                                        std::vector<std::vector<LoadResult>>* per_round = nullptr);
 
 // One blocking request, for a benchmark's setup (deploying, reading logs).
 struct HttpAnswer {
