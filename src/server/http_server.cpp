@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -29,6 +31,13 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 bool is_protocol_error(const beast::error_code& ec) {
   static const auto& http_category = beast::error_code(http::error::bad_method).category();
   return ec.category() == http_category && ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// An HTTP/1.1 request whose client waits for "100 Continue" before sending its body.
+bool expects_continue(const http::request_header<>& header) {
+  if (header.version() < 11) return false;
+  const auto expect = header[http::field::expect];
+  return expect.size() == 12 && beast::iequals(expect, "100-continue");
 }
 
 }  // namespace
@@ -157,6 +166,13 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
       break;
     }
     deadline.expires_after(limits_.read_timeout);
+    if (expects_continue(parser.get()) && !parser.is_done() && buffer.size() == 0) {
+      // RFC 9110 §10.1.1: the client waits for this before it sends the body (curl does for a
+      // body over 1 MiB, for up to a second); the body's size is acceptable, so ask for it.
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple);
+      if (cec) break;
+    }
     auto [bec, bn] = co_await http::async_read(socket, buffer, parser, use_tuple);
     if (bec) {
       if (bec == http::error::body_limit) {

@@ -194,6 +194,35 @@ TEST_F(HttpServerTest, ADeclaredBodyOverTheRouteLimitIs413) {
   EXPECT_FALSE(response->keep_alive());
 }
 
+TEST_F(HttpServerTest, AClientThatExpects100ContinueIsAskedForItsBody) {
+  start();
+  Client client(port_);
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n");
+  auto interim = client.receive();  // before the body is sent
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->result(), http::status::continue_);
+  client.send("hello");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_EQ(response->body(), "POST /echo hello");
+  // A body already sent with the header needs no 100 Continue: the answer comes straight.
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi");
+  response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_EQ(response->body(), "POST /echo hi");
+}
+
+TEST_F(HttpServerTest, AClientThatExpects100ContinueWithABodyOverTheLimitGets413Instead) {
+  start();
+  Client client(port_);
+  client.send("POST /small HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::payload_too_large);
+}
+
 TEST_F(HttpServerTest, AChunkedBodyOverTheRouteLimitIs413) {
   start();
   Client client(port_);
