@@ -112,6 +112,9 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   upstream.target(target);
   upstream.version(11);
   drop_hop_by_hop(upstream);
+  // The gateway has the whole body already: it answered the client's Expect: 100-continue
+  // itself, and the function need not be asked again.
+  upstream.erase(http::field::expect);
   upstream.set(http::field::host, "127.0.0.1:" + std::to_string(replica->endpoint.port()));
   upstream.set("X-Call-Id", call.call_id);
   upstream.keep_alive(true);

@@ -7,6 +7,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <optional>
+
 #include "server/message_writer.hpp"
 
 namespace faasgate::api {
@@ -14,6 +16,8 @@ namespace faasgate::api {
 namespace asio = server::asio;
 namespace beast = server::beast;
 namespace http = server::http;
+
+constexpr int kMaxInterimAnswers = 8;
 
 // A keep-alive connection to a replica; it stays on the loop that opened it.
 struct UpstreamPool::Connection {
@@ -84,10 +88,23 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
     connection->deadline.expires_after(timeout);
     auto [wec, wn] = co_await server::write_message(connection->socket, request);
     beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(max_response_bytes_);
+    std::optional<http::response_parser<http::string_body>> parser;
+    bool answered = false;  // some answer, interim or final, came back
     beast::error_code rec;
-    if (!wec) std::tie(rec, std::ignore) = co_await http::async_read(connection->socket, buffer, parser, use_tuple);
+    // Interim answers (100 Continue, 103 Early Hints) come before the final one: read past them,
+    // a bounded number of them. 101 would be final, but Upgrade is never forwarded.
+    for (int interim = 0; !wec && !rec; ++interim) {
+      if (interim > kMaxInterimAnswers) {
+        co_return core::fail(UpstreamError{UpstreamErrc::broken, "the function sent too many 1xx answers"});
+      }
+      parser.emplace();
+      parser->body_limit(max_response_bytes_);
+      std::tie(rec, std::ignore) = co_await http::async_read(connection->socket, buffer, *parser, use_tuple);
+      answered = answered || parser->got_some();
+      if (rec) break;
+      const unsigned status = parser->get().result_int();
+      if (status < 100 || status > 199 || status == 101) break;
+    }
     const auto ec = wec ? wec : rec;
     if (ec) {
       if (connection->deadline.expired()) {
@@ -97,10 +114,10 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
         co_return core::fail(UpstreamError{UpstreamErrc::too_large, "the function's answer is too large"});
       }
       // A pooled connection closed by the replica while idle: nothing was read, so retry fresh.
-      if (pooled && buffer.size() == 0 && !parser.got_some()) continue;
+      if (pooled && buffer.size() == 0 && !answered) continue;
       co_return core::fail(UpstreamError{UpstreamErrc::broken, "the function's connection failed: " + ec.message()});
     }
-    auto response = parser.release();
+    auto response = parser->release();
     if (response.keep_alive() && buffer.size() == 0) {
       connection->deadline.expires_never();
       give_back(key, std::move(connection));

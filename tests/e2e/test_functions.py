@@ -3,6 +3,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -40,6 +41,21 @@ class FunctionsTest(unittest.TestCase):
             r = self.gw.api("GET", "/system/function/%s?namespace=%s" % (name, ns))
             return r.status == 200 and r.json()["availableReplicas"] >= replicas
         self.gw.wait_until(ready, timeout=30, message="%s to be ready" % name)
+
+    def expect_continue(self, target, body):
+        """Sends a request with Expect: 100-continue and, once asked, its body; returns the final
+        status, the interim status line and the JSON answer."""
+        host, port = urllib.parse.urlsplit(self.gw.url).netloc.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                       % (target, len(body))).encode())
+            stream = s.makefile("rb")
+            interim = stream.readline().decode().strip()
+            self.assertEqual(stream.readline(), b"\r\n")
+            s.sendall(body)
+            answer = http.client.HTTPResponse(s)
+            answer.begin()
+            return answer.status, interim, json.loads(answer.read())
 
     # --- authentication -------------------------------------------------------------------
 
@@ -124,6 +140,15 @@ class FunctionsTest(unittest.TestCase):
             self.assertEqual(r.json()["path"], path)
             self.assertEqual(r.json()["tags"], [])
         self.assertEqual(harness.request("GET", self.gw.url + "/function/w%65b/").status, 400)
+        # Interim answers from the function are not mistaken for its answer.
+        r = harness.request("GET", self.gw.url + "/function/web/early-hints")
+        self.assertEqual((r.status, r.json()["path"]), (200, "/early-hints"), r.body)
+        # A client that expects 100 Continue (curl, for a body over 1 MiB) is asked for its body
+        # by the gateway at once; the function is not asked again.
+        status, interim, answer = self.expect_continue("/function/web/upload", b"x" * 4096)
+        self.assertEqual(interim, "HTTP/1.1 100 Continue")
+        self.assertEqual(status, 200)
+        self.assertEqual((len(answer["body"]), answer["expect"]), (4096, None))
         # A field sent more than once reaches the function, and comes back, once per value, in order.
         conn = http.client.HTTPConnection(urllib.parse.urlsplit(self.gw.url).netloc, timeout=30)
         conn.putrequest("GET", "/function/web")
