@@ -40,6 +40,23 @@ bool expects_continue(const http::request_header<>& header) {
   return expect.size() == 12 && beast::iequals(expect, "100-continue");
 }
 
+// Sets the framing fields of an answer and says whether its body is written. A 1xx, 204 or 304
+// answer has no body and no Content-Length (RFC 9110 §6.4.1, §8.6); Beast's prepare_payload
+// would throw for one with a body. The answer to a HEAD has no body either, but keeps a
+// Content-Length its handler set - a proxied function's, the size a GET would get.
+bool prepare_payload(Response& response, bool head) {
+  const unsigned status = response.result_int();
+  if (status < 200 || status == 204 || status == 304) {
+    response.body().clear();
+    response.erase(http::field::content_length);
+    response.chunked(false);
+    return false;
+  }
+  if (head && response.has_content_length()) return false;
+  response.prepare_payload();
+  return !head;
+}
+
 }  // namespace
 
 Reply make_error_reply(http::status status, std::string_view message, unsigned version) {
@@ -54,8 +71,13 @@ Reply make_error_reply(http::status status, std::string_view message, unsigned v
 // sweeper) and only touched there; the server's registry (under mu_) holds a pointer for shutdown.
 class HttpServer::Session {
  public:
-  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (!ec) remote = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  }
   tcp::socket socket;
+  std::string remote;  // for logs
   Deadline deadline;
   std::atomic<bool> idle{true};  // waiting for the next request: may be closed at shutdown
 };
@@ -110,7 +132,14 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     std::lock_guard lock(mu_);
     sessions_.insert(session.get());
   }
-  co_await serve_requests(*session);
+  try {
+    co_await serve_requests(*session);
+  } catch (const std::exception& e) {
+    // Nothing a client sends may end up here (handlers answer errors), but if something does,
+    // the connection ends and the session is still unregistered: a session left in sessions_
+    // would be touched after its destruction at shutdown, and would hold the drain forever.
+    spdlog::error("connection from {} ended by an internal error: {}", session->remote, e.what());
+  }
   session->socket.shutdown(tcp::socket::shutdown_send, ignored);
   session->socket.close(ignored);
   finished(session.get());
@@ -165,6 +194,10 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
       refuse(http::status::payload_too_large, too_large(body_limit));
       break;
     }
+    if (parser.get().method() == http::verb::trace && (parser.chunked() || parser.content_length().value_or(0) > 0)) {
+      refuse(http::status::bad_request, "a TRACE request cannot have a body (RFC 9110 section 9.3.8)");
+      break;
+    }
     deadline.expires_after(limits_.read_timeout);
     if (expects_continue(parser.get()) && !parser.is_done() && buffer.size() == 0) {
       // RFC 9110 §10.1.1: the client waits for this before it sends the body (curl does for a
@@ -186,8 +219,9 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     Request request = parser.release();
     const bool keep_alive = request.keep_alive() && !stopping_;
     const unsigned version = request.version();
+    const bool head = request.method() == http::verb::head;
     deadline.expires_never();  // the handler bounds its own work (function timeouts, fetch timeouts)
-    Reply reply = co_await handler_(std::move(request), info);
+    Reply reply = co_await handle(std::move(request), info);
     reply.response.version(version);
     reply.response.keep_alive(keep_alive && !stopping_);
 
@@ -196,9 +230,9 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
       Connection connection{socket, deadline};
       keep = co_await reply.stream(connection) && keep;
     } else {
-      reply.response.prepare_payload();
+      const bool with_body = prepare_payload(reply.response, head);
       deadline.expires_after(limits_.write_timeout);
-      auto [wec, wn] = co_await write_message(socket, reply.response);
+      auto [wec, wn] = co_await write_message(socket, reply.response, with_body);
       if (wec) break;
     }
     if (!keep) break;
@@ -220,6 +254,19 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     if (rec) break;
     discarded += n;
   }
+}
+
+asio::awaitable<Reply> HttpServer::handle(Request&& request, const RequestInfo& info) {
+  std::string error;
+  try {
+    co_return co_await handler_(std::move(request), info);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  // A handler that throws has a bug; the client still gets an answer, and the details (which may
+  // quote the request) go to the log only.
+  spdlog::error("a request handler failed: {}", error);
+  co_return make_error_reply(http::status::internal_server_error, "internal error");
 }
 
 void HttpServer::finished(Session* session) {

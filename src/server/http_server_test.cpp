@@ -35,9 +35,10 @@ class Client {
   }
   void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
   // The next whole response (Content-Length or chunked), or nullopt when the server closed.
-  std::optional<http::response<http::string_body>> receive() {
+  std::optional<http::response<http::string_body>> receive(bool to_head = false) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(16 * 1024 * 1024);
+    parser.skip(to_head);  // the answer to a HEAD has no body, whatever its Content-Length says
     beast::error_code ec;
     http::read(socket_, buffer_, parser, ec);
     if (ec) return std::nullopt;
@@ -139,7 +140,8 @@ class HttpServerTest : public ::testing::Test {
       };
       co_return reply;
     }
-    Response response{http::status::ok, 11};
+    if (request.target() == "/throw") throw std::runtime_error("a handler bug");
+    Response response{request.target() == "/no-content" ? http::status::no_content : http::status::ok, 11};
     response.body() = std::string(request.method_string()) + " " + std::string(request.target()) + " " + request.body();
     co_return Reply{std::move(response), {}};
   }
@@ -221,6 +223,58 @@ TEST_F(HttpServerTest, AClientThatExpects100ContinueWithABodyOverTheLimitGets413
   auto response = client.receive();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result(), http::status::payload_too_large);
+}
+
+TEST_F(HttpServerTest, TheAnswerToHeadHasTheLengthOfTheBodyButNoBody) {
+  start();
+  Client client(port_);
+  client.send("HEAD /page HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto head = client.receive(/*to_head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->result(), http::status::ok);
+  EXPECT_EQ((*head)[http::field::content_length], std::to_string(std::string("HEAD /page ").size()));
+  EXPECT_EQ(head->body(), "");
+  auto next = client.request("GET", "/after");  // no body bytes were left on the connection
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "GET /after ");
+}
+
+TEST_F(HttpServerTest, A204HasNoBodyAndNoContentLength) {
+  start();
+  Client client(port_);
+  auto response = client.request("DELETE", "/no-content");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::no_content);
+  EXPECT_EQ(response->count(http::field::content_length), 0u);
+  EXPECT_EQ(response->body(), "");
+  auto next = client.request("GET", "/after");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "GET /after ");
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheConnectionGoesOn) {
+  start();
+  Client client(port_);
+  auto response = client.request("GET", "/throw");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::internal_server_error);
+  EXPECT_EQ(response->body().find("a handler bug"), std::string::npos);  // details stay in the log
+  auto next = client.request("GET", "/after");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "GET /after ");
+}
+
+TEST_F(HttpServerTest, ATraceWithABodyIs400) {
+  start();
+  Client client(port_);
+  auto response = client.request("TRACE", "/x", "body");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::bad_request);
+  EXPECT_NE(response->body().find("TRACE"), std::string::npos);
+  Client other(port_);
+  auto plain = other.request("TRACE", "/x");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->result(), http::status::ok);
 }
 
 TEST_F(HttpServerTest, AChunkedBodyOverTheRouteLimitIs413) {

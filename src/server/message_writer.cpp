@@ -66,19 +66,21 @@ std::string serialize_header(const StringMessage<isRequest>& message) {
 
 template <bool isRequest>
 asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message(asio::ip::tcp::socket& socket,
-                                                                                   StringMessage<isRequest>& message) {
+                                                                                   StringMessage<isRequest>& message,
+                                                                                   bool with_body) {
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-  if (message.chunked()) co_return co_await http::async_write(socket, message, use_tuple);
+  if (message.chunked() && with_body) co_return co_await http::async_write(socket, message, use_tuple);
   const std::string header = serialize_header(message);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(message.body())};
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(header),
+                                                  with_body ? asio::buffer(message.body()) : asio::const_buffer()};
   co_return co_await asio::async_write(socket, buffers, use_tuple);
 }
 
 template std::string serialize_header<true>(const StringMessage<true>&);
 template std::string serialize_header<false>(const StringMessage<false>&);
 template asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message<true>(
-    asio::ip::tcp::socket&, StringMessage<true>&);
+    asio::ip::tcp::socket&, StringMessage<true>&, bool);
 template asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message<false>(
-    asio::ip::tcp::socket&, StringMessage<false>&);
+    asio::ip::tcp::socket&, StringMessage<false>&, bool);
 
 }  // namespace faasgate::server

@@ -26,10 +26,10 @@ using StringMessage = boost::beast::http::message<isRequest, boost::beast::http:
 template <bool isRequest>
 std::string serialize_header(const StringMessage<isRequest>& message);
 
-// Writes the message as it is (call prepare_payload first, as for http::async_write); returns the
-// error and the bytes written, as http::async_write does.
+// Writes the message as it is (call prepare_payload first, as for http::async_write), or only
+// its header (an answer to HEAD); returns the error and the bytes written, as http::async_write.
 template <bool isRequest>
 boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message(
-    boost::asio::ip::tcp::socket& socket, StringMessage<isRequest>& message);
+    boost::asio::ip::tcp::socket& socket, StringMessage<isRequest>& message, bool with_body = true);
 
 }  // namespace faasgate::server
