@@ -14,7 +14,8 @@ namespace asio = server::asio;
 
 namespace {
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
+// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded. Content-Length is, and is then set
+// again from the body (prepare_payload), except in the answer to a HEAD, which has no body.
 bool hop_by_hop(http::field f) {
   switch (f) {
     case http::field::connection:
@@ -25,7 +26,6 @@ bool hop_by_hop(http::field f) {
     case http::field::trailer:
     case http::field::transfer_encoding:
     case http::field::upgrade:
-    case http::field::content_length:
       return true;
     default:
       return false;

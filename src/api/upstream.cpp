@@ -99,6 +99,7 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
       }
       parser.emplace();
       parser->body_limit(max_response_bytes_);
+      parser->skip(request.method() == http::verb::head);  // its Content-Length is not followed by a body
       std::tie(rec, std::ignore) = co_await http::async_read(connection->socket, buffer, *parser, use_tuple);
       answered = answered || parser->got_some();
       if (rec) break;

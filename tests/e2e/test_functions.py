@@ -140,6 +140,15 @@ class FunctionsTest(unittest.TestCase):
             self.assertEqual(r.json()["path"], path)
             self.assertEqual(r.json()["tags"], [])
         self.assertEqual(harness.request("GET", self.gw.url + "/function/w%65b/").status, 400)
+        # HEAD: the function's Content-Length, no body, and the connection goes on.
+        conn = http.client.HTTPConnection(urllib.parse.urlsplit(self.gw.url).netloc, timeout=10)
+        conn.request("HEAD", "/function/web/page")
+        head = conn.getresponse()
+        self.assertEqual((head.status, head.read()), (200, b""))
+        self.assertGreater(int(head.headers["Content-Length"]), 100)  # the function's, for its JSON echo
+        conn.request("GET", "/function/web/page")
+        self.assertEqual(json.loads(conn.getresponse().read())["method"], "GET")
+        conn.close()
         # Interim answers from the function are not mistaken for its answer.
         r = harness.request("GET", self.gw.url + "/function/web/early-hints")
         self.assertEqual((r.status, r.json()["path"]), (200, "/early-hints"), r.body)
