@@ -167,6 +167,13 @@ class FunctionsTest(unittest.TestCase):
         tagged = conn.getresponse()
         self.assertEqual(json.loads(tagged.read())["tags"], ["a", "b"])
         self.assertEqual(tagged.headers.get_all("Set-Cookie"), ["tag=a", "tag=b"])
+        # Hop-by-hop fields stay with the hop: the fixed ones and those that Connection names.
+        conn.request("GET", "/function/web", headers={"Connection": "keep-alive, X-Private", "X-Private": "1",
+                                                      "Proxy-Connection": "keep-alive", "X-Public": "1"})
+        fields = json.loads(conn.getresponse().read())["fields"]
+        self.assertIn("x-public", fields)
+        for hop in ("x-private", "proxy-connection", "connection", "keep-alive"):
+            self.assertNotIn(hop, fields)
         conn.close()
         with open(os.path.join(answer["secret_dir"], "db-password")) as f:
             self.assertEqual(f.read(), "s3cr3t")
