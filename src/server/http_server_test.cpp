@@ -225,6 +225,13 @@ TEST_F(HttpServerTest, AClientThatExpects100ContinueWithABodyOverTheLimitGets413
   EXPECT_EQ(response->result(), http::status::payload_too_large);
 }
 
+// The connection serves another request: nothing of the previous answer was left on it.
+void expect_still_serves(Client& client) {
+  auto next = client.request("GET", "/after");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body(), "GET /after ");
+}
+
 TEST_F(HttpServerTest, TheAnswerToHeadHasTheLengthOfTheBodyButNoBody) {
   start();
   Client client(port_);
@@ -234,9 +241,7 @@ TEST_F(HttpServerTest, TheAnswerToHeadHasTheLengthOfTheBodyButNoBody) {
   EXPECT_EQ(head->result(), http::status::ok);
   EXPECT_EQ((*head)[http::field::content_length], std::to_string(std::string("HEAD /page ").size()));
   EXPECT_EQ(head->body(), "");
-  auto next = client.request("GET", "/after");  // no body bytes were left on the connection
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->body(), "GET /after ");
+  expect_still_serves(client);
 }
 
 TEST_F(HttpServerTest, A204HasNoBodyAndNoContentLength) {
@@ -247,9 +252,7 @@ TEST_F(HttpServerTest, A204HasNoBodyAndNoContentLength) {
   EXPECT_EQ(response->result(), http::status::no_content);
   EXPECT_EQ(response->count(http::field::content_length), 0u);
   EXPECT_EQ(response->body(), "");
-  auto next = client.request("GET", "/after");
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->body(), "GET /after ");
+  expect_still_serves(client);
 }
 
 TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheConnectionGoesOn) {
@@ -259,9 +262,7 @@ TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheConnectionGoesOn) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result(), http::status::internal_server_error);
   EXPECT_EQ(response->body().find("a handler bug"), std::string::npos);  // details stay in the log
-  auto next = client.request("GET", "/after");
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->body(), "GET /after ");
+  expect_still_serves(client);
 }
 
 TEST_F(HttpServerTest, ATraceWithABodyIs400) {
