@@ -72,11 +72,11 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     Invocation invocation;
     invocation.name = call.function;
     invocation.namespace_ = call.namespace_;
-    invocation.path = call.path;
+    invocation.path = request_path(call.path);
     invocation.query = call.query;
     invocation.call_id = call.id;
     invocation.request.method(http::string_to_verb(call.method));
-    invocation.request.target(call.path);
+    invocation.request.target(invocation.path);
     for (const auto& [k, v] : call.headers) invocation.request.insert(k, v);  // repeated fields kept
     invocation.request.body() = call.body;
     invocation.request.prepare_payload();

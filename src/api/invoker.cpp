@@ -4,8 +4,11 @@
 #include <boost/json/object.hpp>
 #include <boost/range/iterator_range_core.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
@@ -77,6 +80,13 @@ std::pair<std::string, std::string> split_function_name(std::string_view qualifi
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == qualified.size())
     return {std::string(qualified), std::string(model::kDefaultNamespace)};
   return {std::string(qualified.substr(0, dot)), std::string(qualified.substr(dot + 1))};
+}
+
+std::string request_path(std::string_view path) {
+  static constexpr auto kPathChars = boost::urls::pchars + '/';
+  const bool encoded = boost::urls::make_pct_string_view(path).has_value() &&
+                       std::all_of(path.begin(), path.end(), [](char c) { return c == '%' || kPathChars(c); });
+  return encoded ? std::string(path) : boost::urls::encode(path, kPathChars);
 }
 
 Invoker::Invoker(platform::Platform& platform, UpstreamPool& upstreams, Metrics& metrics)

@@ -42,4 +42,9 @@ class Invoker {
 // "name" or "name.namespace" (the namespace is after the last dot, as upstream splits it).
 std::pair<std::string, std::string> split_function_name(std::string_view qualified);
 
+// The path itself when it is already fit for a request line (percent-encoded, no space or
+// control character), else the path percent-encoded: an async call queued by a gateway that
+// stored paths decoded may hold "/a b".
+std::string request_path(std::string_view path);
+
 }  // namespace faasgate::api
