@@ -12,8 +12,10 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
+#include <boost/range/iterator_range_core.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -38,6 +40,23 @@ bool expects_continue(const http::request_header<>& header) {
   if (header.version() < 11) return false;
   const auto expect = header[http::field::expect];
   return expect.size() == 12 && beast::iequals(expect, "100-continue");
+}
+
+// A Transfer-Encoding the server cannot frame a body by. RFC 9112 §6.3: when chunked is not the
+// last coding, the body's length cannot be known and the answer is 400, then close (Beast would
+// read no body, and take the chunks for the next request); §6.1: any other coding, which the
+// server does not decode, is 501.
+std::optional<std::pair<http::status, std::string>> unsupported_transfer_coding(const http::request_header<>& header,
+                                                                                 bool chunked) {
+  bool present = false, others = false;
+  for (const auto& field : boost::make_iterator_range(header.equal_range(http::field::transfer_encoding))) {
+    present = true;
+    for (const auto& coding : http::token_list(field.value())) others = others || !beast::iequals(coding, "chunked");
+  }
+  if (!present) return std::nullopt;
+  if (!chunked) return std::pair{http::status::bad_request, std::string("a Transfer-Encoding must end with chunked")};
+  if (others) return std::pair{http::status::not_implemented, std::string("only the chunked transfer coding is supported")};
+  return std::nullopt;
 }
 
 // Sets the framing fields of an answer and says whether its body is written. A 1xx, 204 or 304
@@ -192,6 +211,10 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     parser.body_limit(body_limit);
     if (auto declared = parser.content_length(); declared && *declared > body_limit) {
       refuse(http::status::payload_too_large, too_large(body_limit));
+      break;
+    }
+    if (auto coding = unsupported_transfer_coding(parser.get(), parser.chunked())) {
+      refuse(coding->first, coding->second);
       break;
     }
     if (parser.get().method() == http::verb::trace && (parser.chunked() || parser.content_length().value_or(0) > 0)) {

@@ -265,6 +265,31 @@ TEST_F(HttpServerTest, AHandlerThatThrowsGets500AndTheConnectionGoesOn) {
   expect_still_serves(client);
 }
 
+TEST_F(HttpServerTest, ATransferEncodingThatDoesNotEndWithChunkedIs400AndOtherCodingsAre501) {
+  start();
+  {
+    Client client(port_);
+    // Read as no body, the chunks would be taken for the next request.
+    client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::bad_request);
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  {
+    Client client(port_);
+    client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::not_implemented);
+  }
+  Client client(port_);
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+  auto response = client.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "POST /echo hi");
+}
+
 TEST_F(HttpServerTest, ATraceWithABodyIs400) {
   start();
   Client client(port_);
