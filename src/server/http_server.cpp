@@ -244,7 +244,19 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     const unsigned version = request.version();
     const bool head = request.method() == http::verb::head;
     deadline.expires_never();  // the handler bounds its own work (function timeouts, fetch timeouts)
-    Reply reply = co_await handle(std::move(request), info);
+    Reply reply;
+    std::optional<std::string> failure;
+    try {
+      reply = co_await handler_(std::move(request), info);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (failure) {
+      // A handler that throws has a bug; the client still gets an answer, and the details (which
+      // may quote the request) go to the log only.
+      spdlog::error("a request handler failed: {}", *failure);
+      reply = make_error_reply(http::status::internal_server_error, "internal error");
+    }
     reply.response.version(version);
     reply.response.keep_alive(keep_alive && !stopping_);
 
@@ -277,19 +289,6 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     if (rec) break;
     discarded += n;
   }
-}
-
-asio::awaitable<Reply> HttpServer::handle(Request&& request, const RequestInfo& info) {
-  std::string error;
-  try {
-    co_return co_await handler_(std::move(request), info);
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  // A handler that throws has a bug; the client still gets an answer, and the details (which may
-  // quote the request) go to the log only.
-  spdlog::error("a request handler failed: {}", error);
-  co_return make_error_reply(http::status::internal_server_error, "internal error");
 }
 
 void HttpServer::finished(Session* session) {

@@ -86,7 +86,6 @@ class HttpServer {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
   asio::awaitable<void> serve_requests(Session& session);
-  asio::awaitable<Reply> handle(Request&& request, const RequestInfo& info);
   void finished(Session* session);
 
   EventLoops& loops_;
