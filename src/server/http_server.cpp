@@ -90,13 +90,8 @@ Reply make_error_reply(http::status status, std::string_view message, unsigned v
 // sweeper) and only touched there; the server's registry (under mu_) holds a pointer for shutdown.
 class HttpServer::Session {
  public:
-  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {
-    beast::error_code ec;
-    const auto endpoint = socket.remote_endpoint(ec);
-    if (!ec) remote = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  }
+  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
   tcp::socket socket;
-  std::string remote;  // for logs
   Deadline deadline;
   std::atomic<bool> idle{true};  // waiting for the next request: may be closed at shutdown
 };
@@ -157,7 +152,10 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     // Nothing a client sends may end up here (handlers answer errors), but if something does,
     // the connection ends and the session is still unregistered: a session left in sessions_
     // would be touched after its destruction at shutdown, and would hold the drain forever.
-    spdlog::error("connection from {} ended by an internal error: {}", session->remote, e.what());
+    beast::error_code ec;
+    const auto remote = session->socket.remote_endpoint(ec);
+    spdlog::error("connection from {}:{} ended by an internal error: {}", remote.address().to_string(), remote.port(),
+                  e.what());
   }
   session->socket.shutdown(tcp::socket::shutdown_send, ignored);
   session->socket.close(ignored);
