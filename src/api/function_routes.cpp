@@ -27,17 +27,17 @@ core::Expected<Target, std::string> target_of(const Call& call) {
   if (!model::valid_name(name) || !model::valid_name(ns)) {
     return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
   }
-  // encoded_path is "/function/<name>[/<rest>]" (or /async-function/): skip two segments.
-  std::string_view rest = call.encoded_path;
-  for (int segment = 0; segment < 2; ++segment) {
-    const auto next = rest.find('/', 1);
-    if (segment == 1 && rest.substr(0, next).find('%') != std::string_view::npos) {
-      // Percent-encoding in the name segment: no valid name needs it, and decoded it could hold
-      // a '/' that the router has already read as the end of the name.
-      return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
-    }
-    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+  // encoded_path is "/function/<name>[/<rest>]" (or "/async-function/..."); from its second
+  // '/' on, "/<name>[/<rest>]". (No second '/': the router's came from a decoded "%2F".)
+  const auto name_start = call.encoded_path.find('/', 1);
+  std::string_view rest = name_start == std::string_view::npos ? std::string_view() : call.encoded_path.substr(name_start);
+  const auto name_end = rest.find('/', 1);
+  if (rest.substr(0, name_end).find('%') != std::string_view::npos) {
+    // Percent-encoding in the name segment: no valid name needs it, and decoded it could hold a
+    // '/' that the router has already read as the end of the name.
+    return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
   }
+  rest = name_end == std::string_view::npos ? std::string_view() : rest.substr(name_end);
   return Target{std::move(name), std::move(ns), rest.empty() ? std::string("/") : std::string(rest)};
 }
 

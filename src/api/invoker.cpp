@@ -2,8 +2,8 @@
 
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/json/object.hpp>
-#include <boost/range/iterator_range_core.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/range/iterator_range_core.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
