@@ -16,7 +16,7 @@ function(faasgate_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
-    FAASGATE_SHARED_DIR="${FAASGATE_SHARED_DIR}"
+    FAASGATE_TESTDATA_DIR="${FAASGATE_TESTDATA_DIR}"
     FAASGATE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()

@@ -4,6 +4,7 @@
 
 #include "core/base64.hpp"
 #include "core/openssl.hpp"
+#include "iam/claims.hpp"
 #include "jose/jwt.hpp"
 
 namespace faasgate::api {
@@ -46,7 +47,7 @@ core::Expected<Principal, AuthError> Authenticator::authenticate(std::string_vie
     const bool password_ok = admin_password_.equals(pair.reveal().substr(colon + 1));  // constant time
     if (!(user_ok && password_ok)) return refuse(AuthErrc::bad_credentials, "invalid credentials");
     Principal admin;
-    admin.kind = Principal::Kind::admin;
+    admin.kind = Principal::Kind::admin;  // the one place a Principal becomes the admin
     admin.subject = "admin";
     return admin;
   }
@@ -84,18 +85,9 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
     return refuse(AuthErrc::invalid_token, "the access token is not valid here: " + std::string(jose::to_string(valid.error().code)));
   }
 
-  Principal p;
-  p.kind = Principal::Kind::token;
-  p.subject = verified->string_claim("sub").value_or("");
-  p.jti = verified->string_claim("jti").value_or("");
-  p.original_issuer = verified->string_claim("fed:iss").value_or("");
-  if (auto* policy = verified->claims().if_contains("policy"); policy && policy->is_array()) {
-    for (const auto& name : policy->as_array())
-      if (name.is_string()) p.policies.emplace_back(name.as_string());
-  }
-  p.issued_at = verified->numeric_date("iat").value_or(0);
-  p.claims = std::make_shared<const boost::json::object>(verified->claims());
-  const long long exp = verified->numeric_date("exp").value_or(0);
+  auto principal = principal_of(*verified);
+  if (!principal) return core::fail(principal.error());
+  Principal& p = *principal;
 
   std::lock_guard lock(mu_);
   if (cache_.size() >= capacity_ && !lru_.empty()) {
@@ -103,9 +95,59 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
     lru_.pop_back();
   }
   lru_.push_front(key);
-  cache_.insert_or_assign(key, Cached{p, exp, generation, lru_.begin()});
+  cache_.insert_or_assign(key, Cached{p, p.expires_at, generation, lru_.begin()});
   if (revoked(p)) return refuse(AuthErrc::revoked, "the access token has been revoked");
   return p;
+}
+
+// A token this gateway signed, as a Principal. The scope claim says which kind it is: none is an
+// API token, "function" a function token (which must say which functions it addresses), and any
+// other scope is refused rather than guessed at.
+core::Expected<Principal, AuthError> Authenticator::principal_of(const jose::VerifiedJwt& token) {
+  const auto& claims = token.claims();
+  Principal p;
+  p.kind = Principal::Kind::api_token;
+  if (const auto* scope = claims.if_contains("scope")) {
+    if (!scope->is_string() || scope->get_string() != "function")
+      return refuse(AuthErrc::invalid_token, "the access token has a scope this gateway does not know");
+    const auto* function = claims.if_contains("function");
+    if (function == nullptr || !function->is_object())
+      return refuse(AuthErrc::invalid_token, "the function token does not say which functions it addresses");
+    p.kind = Principal::Kind::function_token;
+    if (const auto* audience = function->get_object().if_contains("audience"); audience && audience->is_array()) {
+      for (const auto& a : audience->get_array())
+        if (a.is_string()) p.audience.emplace_back(a.get_string());
+    }
+  }
+  p.subject = token.string_claim("sub").value_or("");
+  if (!p.subject.starts_with("fed:"))
+    return refuse(AuthErrc::invalid_token, "the access token does not name a federated subject");
+  p.jti = token.string_claim("jti").value_or("");
+  p.original_issuer = token.string_claim("fed:iss").value_or("");
+  if (const auto* policy = claims.if_contains("policy"); policy && policy->is_array()) {
+    for (const auto& name : policy->as_array())
+      if (name.is_string()) p.policies.emplace_back(name.as_string());
+  }
+  p.issued_at = token.numeric_date("iat").value_or(0);
+  p.expires_at = token.numeric_date("exp").value_or(0);
+  p.claims = std::make_shared<const boost::json::object>(claims);
+  p.condition_claims = std::make_shared<const boost::json::object>(iam::statement_claims_of_token(claims));
+  return p;
+}
+
+bool Authenticator::still_valid(const Principal& p, core::Instant now) const {
+  if (p.is_admin()) return true;
+  // The same leeway as verify_bearer: a stream ends when a request with its token would fail.
+  if (core::to_unix(now) >= p.expires_at + 60) return false;
+  return !revoked(p);
+}
+
+std::string RevocationList::issuer_subject_key(std::string_view iss, std::string_view sub) {
+  std::string key;
+  key.reserve(iss.size() + 1 + sub.size());
+  key.append(iss).push_back('\n');  // no issuer URL holds a line break
+  key.append(sub);
+  return key;
 }
 
 bool Authenticator::revoked(const Principal& p) const {
@@ -118,6 +160,11 @@ bool Authenticator::revoked(const Principal& p) const {
     if (auto it = list->subjects.find(std::string(sub)); it != list->subjects.end() && p.issued_at <= it->second) return true;
     if (!sub.starts_with("fed:")) break;
     sub.remove_prefix(4);
+  }
+  if (!list->issuer_subjects.empty() && p.subject.starts_with("fed:")) {
+    const auto key = RevocationList::issuer_subject_key(p.original_issuer, std::string_view(p.subject).substr(4));
+    if (auto it = list->issuer_subjects.find(key); it != list->issuer_subjects.end() && p.issued_at <= it->second)
+      return true;
   }
   return false;
 }

@@ -24,17 +24,32 @@
 #include "core/secret.hpp"
 #include "jose/jwk.hpp"
 
+namespace faasgate::jose {
+class VerifiedJwt;
+}
+
 namespace faasgate::api {
 
 struct Principal {
-  enum class Kind { admin, token };
-  Kind kind = Kind::admin;
-  std::string subject;                                 // "admin", or the token's sub
+  // Nothing defaults to the admin: a Principal is an API token with no policies (no rights) until
+  // the authenticator says otherwise.
+  enum class Kind {
+    admin,           // HTTP basic auth as the admin: every /system route, IAM not consulted
+    api_token,       // an access token of this gateway: the REST API, as its policies allow
+    function_token,  // a function token (scope=function): invoking functions only
+  };
+  Kind kind = Kind::api_token;
+  std::string subject;                                 // "admin", or the token's sub ("fed:...")
   std::shared_ptr<const boost::json::object> claims;  // the token's verified claims
+  // What statement conditions see (iam/claims.hpp): the subject's claims with its original iss and
+  // sub, as at the exchange. Computed once per token.
+  std::shared_ptr<const boost::json::object> condition_claims;
   std::string jti;
   std::string original_issuer;                         // fed:iss
   std::vector<std::string> policies;                   // the token's policy claim
+  std::vector<std::string> audience;                   // a function token's function.audience ("ns:fn")
   long long issued_at = 0;                             // iat
+  long long expires_at = 0;                            // exp (0 for the admin: never)
   bool is_admin() const noexcept { return kind == Kind::admin; }
 };
 
@@ -48,8 +63,11 @@ struct AuthError {
 // Revoked subjects (tokens issued at or before the time fail) and token ids, as loaded from the
 // store; swapped whole.
 struct RevocationList {
-  std::unordered_map<std::string, long long> subjects;  // sub -> revoked at (unix seconds)
+  std::unordered_map<std::string, long long> subjects;  // sub (original or fed:) -> revoked at (unix seconds)
+  // The same sub from one issuer only: issuer_subject_key(iss, original sub) -> revoked at.
+  std::unordered_map<std::string, long long> issuer_subjects;
   std::unordered_set<std::string> token_ids;
+  static std::string issuer_subject_key(std::string_view iss, std::string_view sub);
 };
 
 class Authenticator {
@@ -64,6 +82,9 @@ class Authenticator {
   const std::string& system_issuer() const noexcept { return system_issuer_; }
   // Revocations apply to cached tokens too, from the next request on.
   void set_revocations(std::shared_ptr<const RevocationList> list) { revocations_.store(std::move(list)); }
+  // Whether a principal authenticated earlier still is: not expired, not revoked since (long-lived
+  // streams ask this while they run).
+  bool still_valid(const Principal& p, core::Instant now) const;
 
  private:
   struct Cached {
@@ -76,6 +97,7 @@ class Authenticator {
                                                      std::uint64_t generation, core::Instant now);
 
   bool revoked(const Principal& p) const;
+  static core::Expected<Principal, AuthError> principal_of(const jose::VerifiedJwt& token);
 
   core::Secret admin_password_;
   std::atomic<std::shared_ptr<const RevocationList>> revocations_;

@@ -91,5 +91,67 @@ TEST_F(AuthTest, ForeignOrTamperedTokensAreRefused) {
   EXPECT_EQ(auth_.authenticate("Bearer not-a-token", keys_, 1, kNow).error().code, AuthErrc::invalid_token);
 }
 
+TEST_F(AuthTest, TheScopeSaysWhichKindOfTokenItIs) {
+  const long long t = core::to_unix(kNow);
+  boost::json::object base{{"iss", kIss}, {"aud", kIss}, {"sub", "fed:ci"}, {"iat", t}, {"exp", t + 600},
+                           {"fed:iss", "https://k8s"}, {"policy", boost::json::array{"p1"}}};
+  auto api = auth_.authenticate("Bearer " + *key_.sign(base), keys_, 1, kNow);
+  ASSERT_TRUE(api.has_value());
+  EXPECT_EQ(api->kind, Principal::Kind::api_token);
+  EXPECT_EQ(api->expires_at, t + 600);
+
+  auto function = base;
+  function["scope"] = "function";
+  function["function"] = boost::json::object{{"permissions", boost::json::array{"dev:*"}},
+                                              {"audience", boost::json::array{"dev:a"}}};
+  auto f = auth_.authenticate("Bearer " + *key_.sign(function), keys_, 1, kNow);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->kind, Principal::Kind::function_token);
+  EXPECT_EQ(f->audience, std::vector<std::string>{"dev:a"});
+
+  // A scope nobody minted, or a function scope without its function claim: refused, not guessed at.
+  auto unknown = base;
+  unknown["scope"] = "admin";
+  EXPECT_EQ(auth_.authenticate("Bearer " + *key_.sign(unknown), keys_, 1, kNow).error().code, AuthErrc::invalid_token);
+  auto bare = base;
+  bare["scope"] = "function";
+  EXPECT_EQ(auth_.authenticate("Bearer " + *key_.sign(bare), keys_, 1, kNow).error().code, AuthErrc::invalid_token);
+  // The bearer scheme is case-insensitive (RFC 9110 §11.1).
+  EXPECT_TRUE(auth_.authenticate("bearer " + *key_.sign(base), keys_, 1, kNow).has_value());
+}
+
+TEST_F(AuthTest, ConditionsSeeTheOriginalIssuerAndSubject) {
+  auto p = auth_.authenticate("Bearer " + token(600), keys_, 1, kNow);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->condition_claims->at("iss"), "https://k8s");
+  EXPECT_EQ(p->condition_claims->at("sub"), "ci");
+  EXPECT_FALSE(p->condition_claims->contains("policy"));
+}
+
+TEST_F(AuthTest, ARevocationCanNameTheIssuer) {
+  auto t = token(600);  // sub fed:ci from https://k8s
+  auto other = auth_.authenticate("Bearer " + t, keys_, 1, kNow);
+  ASSERT_TRUE(other.has_value());
+  auto list = std::make_shared<RevocationList>();
+  list->issuer_subjects[RevocationList::issuer_subject_key("https://elsewhere", "ci")] = core::to_unix(kNow);
+  auth_.set_revocations(list);
+  EXPECT_TRUE(auth_.authenticate("Bearer " + t, keys_, 1, kNow).has_value());  // another issuer's ci
+  list = std::make_shared<RevocationList>();
+  list->issuer_subjects[RevocationList::issuer_subject_key("https://k8s", "ci")] = core::to_unix(kNow);
+  auth_.set_revocations(list);
+  EXPECT_EQ(auth_.authenticate("Bearer " + t, keys_, 1, kNow).error().code, AuthErrc::revoked);
+}
+
+TEST_F(AuthTest, StillValidEndsAtExpiryAndAtRevocation) {
+  auto p = auth_.authenticate("Bearer " + token(600), keys_, 1, kNow);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(auth_.still_valid(*p, kNow + std::chrono::seconds(659)));
+  EXPECT_FALSE(auth_.still_valid(*p, kNow + std::chrono::seconds(660)));
+  auto list = std::make_shared<RevocationList>();
+  list->token_ids.insert("j1");
+  auth_.set_revocations(list);
+  EXPECT_FALSE(auth_.still_valid(*p, kNow));
+}
+
 }  // namespace
 }  // namespace faasgate::api

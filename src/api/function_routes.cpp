@@ -4,10 +4,8 @@
 #include "api/async_worker.hpp"
 #include "api/callback.hpp"
 #include "api/gateway_impl.hpp"
-#include "iam/resource.hpp"
 #include "core/unique_id.hpp"
 
-#include <algorithm>
 
 namespace faasgate::api {
 
@@ -43,47 +41,9 @@ core::Expected<Target, std::string> target_of(const Call& call) {
 
 }  // namespace
 
-// Reference §2: a function that asks for authentication is invoked only with a function token
-// whose permissions (and audience, when it names any) cover it. No or a bad token - or an API
-// token, or the admin's password - is a 401; a token that does not cover the function, a 403.
-std::optional<Reply> Gateway::check_function_token(const Call& call, const std::string& ns, const std::string& name) {
-  auto unauthorized = [](std::string message) {
-    auto reply = error_reply(http::status::unauthorized, message);
-    reply.response.set(http::field::www_authenticate, "Bearer realm=\"IAM function invoke\"");
-    return reply;
-  };
-  auto state = s_.state.load();
-  auto authorization = call.request[http::field::authorization];
-  if (!authorization.starts_with("Bearer ")) return unauthorized("this function requires a function token");
-  auto who = s_.auth.authenticate(authorization, state->published_keys, state->generation, s_.clock.now());
-  if (!who || who->is_admin()) return unauthorized("this function requires a valid function token");
-  const auto* function = who->claims->if_contains("function");
-  if (!function || !function->is_object()) return unauthorized("an API token cannot invoke this function: ask for scope=function");
-  const auto resource = iam::Resource::function(ns, name);
-  bool permitted = false;
-  if (const auto* permissions = function->as_object().if_contains("permissions"); permissions && permissions->is_array()) {
-    for (const auto& p : permissions->as_array()) {
-      if (!p.is_string()) continue;
-      auto pattern = iam::ResourcePattern::compile(std::string_view(p.as_string()));
-      if (pattern && pattern->covers(resource)) permitted = true;
-    }
-  }
-  if (const auto* audience = function->as_object().if_contains("audience");
-      permitted && audience && audience->is_array() && !audience->as_array().empty()) {
-    const std::string target = ns + ":" + name;
-    permitted = std::any_of(audience->as_array().begin(), audience->as_array().end(),
-                            [&](const auto& a) { return a.is_string() && a.as_string() == target; });
-  }
-  if (!permitted) return error_reply(http::status::forbidden, "the function token does not permit invoking " + name + "." + ns);
-  return std::nullopt;
-}
-
 asio::awaitable<Reply> Gateway::invoke(Call& call) {
   auto target = target_of(call);
   if (!target) co_return error_reply(http::status::bad_request, target.error());
-  if (s_.platform.requires_token(target->namespace_, target->name)) {
-    if (auto refused = check_function_token(call, target->namespace_, target->name)) co_return std::move(*refused);
-  }
   Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
                         core::unique_id(), std::move(call.request)};
   auto executor = co_await asio::this_coro::executor;
@@ -98,9 +58,6 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   if (!target) co_return error_reply(http::status::bad_request, target.error());
   if (!s_.platform.runtime().mode(target->namespace_, target->name)) {
     co_return error_reply(http::status::not_found, "function " + target->name + "." + target->namespace_ + " not found");
-  }
-  if (s_.platform.requires_token(target->namespace_, target->name)) {
-    if (auto refused = check_function_token(call, target->namespace_, target->name)) co_return std::move(*refused);
   }
   store::AsyncCall queued;
   queued.id = core::unique_id();

@@ -48,7 +48,9 @@ bool is_form(std::string_view content_type) {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, GatewayServices services)
-    : options_(std::move(options)), s_(services) {
+    : options_(std::move(options)),
+      s_(services),
+      log_streams_(options_.max_log_streams, options_.max_log_streams_per_caller) {
   add_routes();
   const auto& iss = options_.system_issuer;
   discovery_json_ = boost::json::serialize(boost::json::object{
@@ -73,7 +75,6 @@ void Gateway::add_routes() {
   constexpr auto guarded = Guard::authenticated;
   // Identity and operations
   router_.add({verb::get, "/healthz", open, "", bind(&Gateway::healthz)});
-  router_.add({verb::get, "/metrics", open, "", bind(&Gateway::metrics)});
   router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
   router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
   router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
@@ -120,8 +121,9 @@ void Gateway::add_routes() {
   // Beyond upstream: why a token would be allowed or denied (the admin's tool).
   guarded_route(verb::post, "/system/iam/explain", "Admin", &Gateway::explain, Scope::admin_only);
   // Functions: open unless the function asks for authentication (IAM function tokens).
-  router_.add({verb::unknown, "/function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke)});
-  router_.add({verb::post, "/async-function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke_async)});
+  constexpr auto invoke = Guard::invoke;
+  router_.add({verb::unknown, "/function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke)});
+  router_.add({verb::post, "/async-function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke_async)});
 }
 
 std::size_t Gateway::body_limit(const http::request_header<>& header) const {
@@ -131,8 +133,35 @@ std::size_t Gateway::body_limit(const http::request_header<>& header) const {
   return options_.max_body_bytes;
 }
 
+namespace {
+
+// RFC 6750 §3 for our tokens, and upstream's basic-auth challenge beside it (faas-cli and go-sdk
+// send the admin's credentials when challenged so).
+Reply unauthorized(std::string_view message) {
+  auto reply = error_reply(http::status::unauthorized, message);
+  reply.response.insert(http::field::www_authenticate,
+                        "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" + std::string(message) + "\"");
+  reply.response.insert(http::field::www_authenticate, "Basic realm=\"Restricted\"");
+  return reply;
+}
+
+// A function that asks for a function token refuses everything else with a 401 in the realm
+// upstream's watchdog uses.
+Reply invoke_unauthorized(std::string_view message) {
+  auto reply = error_reply(http::status::unauthorized, message);
+  reply.response.set(http::field::www_authenticate, "Bearer realm=\"IAM function invoke\"");
+  return reply;
+}
+
+Reply forbidden(const std::string& action, const std::string& resource, const Principal& who) {
+  return error_reply(http::status::forbidden, "forbidden: " + action + " on " + resource + " is not allowed for " +
+                                                  core::printable(who.subject));
+}
+
+}  // namespace
+
 asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& info) {
-  Call call{std::move(request), info, {}, {}, {}, {}};
+  Call call{std::move(request), info, {}, {}, {}, {}, {}};
   std::string_view target = call.request.target();
   if (target.empty() || target.front() != '/') co_return error_reply(http::status::bad_request, "bad request target");
   auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
@@ -155,41 +184,98 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
     co_return reply;
   }
   call.params = std::move(match.params);
+  // Decoded once, here, for everyone after: a query that does not decode (a bad escape, a NUL)
+  // is refused, never read as "no parameters" by one reader and as some of them by another.
+  if (!decode_form(call.query, call.query_params)) {
+    constexpr std::string_view why = "the query string is not valid URL encoding";
+    // The token endpoint answers every error as RFC 6749 §5.2 says.
+    if (match.route->pattern == "/oauth/token") co_return oauth_error({oauth::OAuthErrc::invalid_request, std::string(why)});
+    co_return error_reply(http::status::bad_request, why);
+  }
 
-  if (match.route->guard != Guard::authenticated) co_return co_await match.route->handler(call);
+  switch (match.route->guard) {
+    case Guard::public_route: co_return co_await match.route->handler(call);
+    case Guard::invoke: co_return co_await invoke_guarded(call, *match.route);
+    case Guard::authenticated: break;
+  }
 
   auto state = s_.state.load();
   auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
                                         state->generation, s_.clock.now());
-  if (!principal) {
-    auto reply = error_reply(http::status::unauthorized, principal.error().message);
-    // Missing or bad credentials alike: the Bearer challenge says invalid_token (the admin's
-    // basic auth is accepted too, without a challenge of its own).
-    reply.response.set(http::field::www_authenticate, "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" +
-                                                          principal.error().message + "\"");
-    co_return reply;
-  }
+  if (!principal) co_return unauthorized(principal.error().message);
   call.principal = std::move(*principal);
 
-  auto decision = authorize(*call.principal, *match.route, call, *state);
+  Authorization decision;
+  if (call.principal->kind == Principal::Kind::function_token) {
+    // A function token addresses functions; it is no API token, whatever its policies say.
+    decision.error_status = http::status::forbidden;
+    decision.error = "a function token (scope=function) can only invoke functions: exchange for an access token";
+  } else {
+    decision = authorize(*call.principal, *match.route, call, *state);
+  }
   AuditEvent event{std::chrono::system_clock::now(), call.principal->subject, call.principal->original_issuer,
                    std::string(call.request.method_string()), call.path, match.route->action, decision.resource,
                    decision.allowed, decision.policy, decision.sid, 0};
   Reply reply;
   if (!decision.error.empty()) {
-    reply = error_reply(http::status::bad_request, decision.error);
+    reply = error_reply(decision.error_status, decision.error);
   } else if (!decision.allowed) {
-    auto body = boost::json::object{{"message", "forbidden: " + match.route->action + " on " + decision.resource +
-                                                    " is not allowed for " + core::printable(call.principal->subject)},
-                                    {"action", match.route->action},
-                                    {"resource", decision.resource}};
-    reply = json_reply(http::status::forbidden, body);
+    reply = forbidden(match.route->action, decision.resource, *call.principal);
   } else {
     reply = co_await match.route->handler(call);
   }
   event.status = reply.response.result_int();
   if (s_.audit) s_.audit->record(event);
   co_return reply;
+}
+
+// Reference §2: a function that asks for authentication is invoked only with a function token
+// that the live engine allows Function:Invoke on it, from the token's policies (so a Deny, a
+// Policy edit and a revocation apply at once), and whose audience, when it names any, names it.
+// No or a bad token - or an API token, or the admin's password - is a 401; a token that is not
+// allowed, a 403. Every such decision is audited.
+asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
+  auto [name, ns] = split_function_name(call.params.at("name"));
+  // An invalid name is the handler's 400; a function that does not exist asks for nothing.
+  if (!model::valid_name(name) || !model::valid_name(ns) || !s_.platform.requires_token(ns, name)) {
+    co_return co_await route.handler(call);
+  }
+  auto state = s_.state.load();
+  const std::string resource = ns + ":" + name;
+  AuditEvent event{std::chrono::system_clock::now(), "", "", std::string(call.request.method_string()), call.path,
+                   route.action, resource, false, "", "", 0};
+  auto finish = [&](Reply reply) {
+    event.status = reply.response.result_int();
+    if (s_.audit) s_.audit->record(event);
+    return reply;
+  };
+  auto authorization = call.request[http::field::authorization];
+  if (authorization.empty()) co_return finish(invoke_unauthorized("this function requires a function token"));
+  auto who = s_.auth.authenticate(authorization, state->published_keys, state->generation, s_.clock.now());
+  if (!who) co_return finish(invoke_unauthorized("this function requires a valid function token: " + who.error().message));
+  event.actor = who->subject;
+  event.issuer = who->original_issuer;
+  if (who->kind != Principal::Kind::function_token) {
+    co_return finish(invoke_unauthorized(who->is_admin()
+                                             ? "this function requires a function token, not the admin's password"
+                                             : "an API token cannot invoke this function: ask for scope=function"));
+  }
+  const auto& engine = *state->exchange.engine;
+  auto subject = engine.subject(std::span<const std::string>(who->policies), *who->condition_claims);
+  auto decision = engine.decide(subject, iam::Action::function_invoke, iam::Resource::function(ns, name));
+  event.policy = std::string(decision.policy);
+  event.sid = std::string(decision.sid);
+  const bool addressed =
+      who->audience.empty() || std::find(who->audience.begin(), who->audience.end(), resource) != who->audience.end();
+  event.allowed = decision.allowed && addressed;
+  if (!event.allowed) {
+    co_return finish(error_reply(http::status::forbidden,
+                                 addressed ? "forbidden: Function:Invoke on " + resource + " is not allowed for " +
+                                                 core::printable(who->subject)
+                                           : "the function token's audience does not name " + resource));
+  }
+  call.principal = std::move(*who);
+  co_return finish(co_await route.handler(call));
 }
 
 Gateway::Authorization Gateway::authorize(const Principal& who, const Route& route, const Call& call,
@@ -213,8 +299,8 @@ Gateway::Authorization Gateway::authorize(const Principal& who, const Route& rou
   }
   auto action = iam::action_from_name(route.action);
   const auto& engine = *state.exchange.engine;
-  if (!action) return out;  // admin_only routes: no IAM action grants them
-  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.claims);
+  if (!action) return out;  // an unknown action (admin_only routes name none): refused
+  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
   iam::Decision decision;
   switch (route.scope) {
     case Scope::none:
@@ -244,13 +330,39 @@ Gateway::Authorization Gateway::authorize(const Principal& who, const Route& rou
 }
 
 bool Gateway::visible(const Call& call, std::string_view action_name, std::string_view ns, std::string_view fn) const {
-  if (!call.principal || call.principal->is_admin()) return true;
+  if (!call.principal) return false;  // guarded routes always have one: fail closed
+  if (call.principal->is_admin()) return true;
   auto action = iam::action_from_name(action_name);
   if (!action) return false;
   auto state = s_.state.load();
   const auto& engine = *state->exchange.engine;
-  auto subject = engine.subject(std::span<const std::string>(call.principal->policies), *call.principal->claims);
+  auto subject =
+      engine.subject(std::span<const std::string>(call.principal->policies), *call.principal->condition_claims);
   return fn.empty() ? engine.namespace_visible(subject, *action, ns) : engine.function_visible(subject, *action, ns, fn);
+}
+
+bool Gateway::still_allowed(const Principal& who, iam::Action action, std::string_view ns, std::string_view fn) const {
+  if (!s_.auth.still_valid(who, s_.clock.now())) return false;
+  if (who.is_admin()) return true;
+  auto state = s_.state.load();
+  const auto& engine = *state->exchange.engine;
+  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
+  return engine.decide(subject, action, iam::Resource::function(ns, fn)).allowed;
+}
+
+asio::awaitable<Reply> Gateway::handle_metrics(Request&& request, const RequestInfo& info) {
+  Call call{std::move(request), info, {}, {}, {}, {}, {}};
+  std::string_view path = call.request.target();
+  path = path.substr(0, path.find('?'));
+  const auto method = call.request.method();
+  if (method != http::verb::get && method != http::verb::head) {
+    auto reply = error_reply(http::status::method_not_allowed, "the metrics listener answers GET only");
+    reply.response.set(http::field::allow, "GET");
+    co_return reply;
+  }
+  if (path == "/metrics") co_return co_await metrics(call);
+  if (path == "/healthz") co_return co_await healthz(call);
+  co_return error_reply(http::status::not_found, "the metrics listener serves /metrics and /healthz");
 }
 
 asio::awaitable<Reply> Gateway::healthz(Call&) { co_return text_reply(http::status::ok, "OK"); }
@@ -282,10 +394,7 @@ asio::awaitable<Reply> Gateway::jwks(Call&) {
 }
 
 asio::awaitable<Reply> Gateway::token(Call& call) {
-  oauth::Params params;
-  if (!decode_form(call.query, params)) {
-    co_return oauth_error({oauth::OAuthErrc::invalid_request, "the query string is not valid URL encoding"});
-  }
+  oauth::Params params = std::move(call.query_params);
   const auto& body = call.request.body();
   if (!body.empty()) {
     if (!is_form(call.request[http::field::content_type])) {

@@ -13,6 +13,7 @@
 #include "api/invoker.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
+#include "api/stream_quota.hpp"
 #include "core/clock.hpp"
 #include "jose/jwk.hpp"
 #include "oauth/exchange.hpp"
@@ -44,6 +45,8 @@ struct GatewayOptions {
   std::size_t max_body_bytes = 1 << 20;             // /system API bodies
   std::size_t max_invoke_body_bytes = 32 << 20;     // function invocations
   std::size_t max_token_request_bytes = 64 * 1024;
+  std::size_t max_log_streams = 256;            // logs with follow, open at once
+  std::size_t max_log_streams_per_caller = 8;   // the same, per subject (or the admin)
   std::string version;
   std::string commit;
 };
@@ -66,6 +69,9 @@ class Gateway {
   Gateway(GatewayOptions options, GatewayServices services);
 
   asio::awaitable<Reply> handle(Request&& request, const RequestInfo& info);
+  // The metrics listener's requests (GET /metrics, /healthz): Prometheus text that names every
+  // function of every namespace, so never on the public API's listener.
+  asio::awaitable<Reply> handle_metrics(Request&& request, const RequestInfo& info);
   // Ends long-lived streams (logs with follow) so that a graceful shutdown can finish.
   void stop_streams() noexcept { stopping_ = true; }
   std::size_t body_limit(const http::request_header<>& header) const;
@@ -100,7 +106,7 @@ class Gateway {
   // functions
   asio::awaitable<Reply> invoke(Call& call);
   asio::awaitable<Reply> invoke_async(Call& call);
-  std::optional<Reply> check_function_token(const Call& call, const std::string& ns, const std::string& name);
+  asio::awaitable<Reply> invoke_guarded(Call& call, const Route& route);
 
   // Runs blocking domain work (SQLite, process control) off the I/O threads.
   template <class F>
@@ -113,17 +119,22 @@ class Gateway {
     std::string resource;  // as audited and reported
     std::string policy;
     std::string sid;
-    std::string error;     // the resource could not be read from the request: a 400 saying why
+    std::string error;     // the request cannot be authorized as it is: an error_status saying why
+    http::status error_status = http::status::bad_request;
   };
   Authorization authorize(const Principal& who, const Route& route, const Call& call, const GatewayState& state) const;
   // For list handlers: whether a non-admin caller may see a namespace / a function.
   bool visible(const Call& call, std::string_view action, std::string_view ns, std::string_view fn = {}) const;
+  // For long-lived answers: whether `who` (authenticated when the stream began) still may do
+  // `action` on ns:fn now - its token not expired or revoked, the live IAM objects allowing it.
+  bool still_allowed(const Principal& who, iam::Action action, std::string_view ns, std::string_view fn) const;
 
   GatewayOptions options_;
   GatewayServices s_;
   Router router_;
   std::string discovery_json_;
   std::atomic<bool> stopping_{false};
+  StreamQuota log_streams_;
 };
 
 }  // namespace faasgate::api

@@ -36,11 +36,5 @@ inline Reply status_only(http::status status) {
   return {std::move(res), {}};
 }
 
-// The query's parameters (a bad encoding reads as no parameters; handlers validate values).
-inline FormParams query_params(const Call& call) {
-  FormParams params;
-  if (!decode_form(call.query, params)) params.clear();
-  return params;
-}
 
 }  // namespace faasgate::api

@@ -15,9 +15,7 @@ core::Expected<RequestResource, std::string> checked(std::string ns, std::string
 }
 
 std::string query_namespace(const Call& call) {
-  FormParams params;
-  decode_form(call.query, params);
-  auto ns = form_value(params, "namespace");
+  auto ns = form_value(call.query_params, "namespace");
   return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
 }
 
@@ -29,9 +27,7 @@ ResourceFn function_from_path_and_query() {
 
 ResourceFn function_from_query() {
   return [](const Call& call) -> core::Expected<RequestResource, std::string> {
-    FormParams params;
-    decode_form(call.query, params);
-    auto name = form_value(params, "name").value_or("");
+    auto name = form_value(call.query_params, "name").value_or("");
     if (name.empty()) return core::fail(std::string("name is required"));
     return checked(query_namespace(call), name);
   };

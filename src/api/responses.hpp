@@ -10,7 +10,8 @@ namespace faasgate::api {
 
 Reply json_reply(http::status status, const boost::json::value& body);
 Reply text_reply(http::status status, std::string_view body, std::string_view content_type = "text/plain; charset=utf-8");
-// {"message": ...} - the shape the upstream gateway's clients print.
+// The message as plain text, as upstream writes errors on /system and /function (http.Error):
+// go-sdk decodes a JSON error body into an empty answer and reports no error.
 Reply error_reply(http::status status, std::string_view message);
 
 }  // namespace faasgate::api

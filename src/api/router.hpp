@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/auth.hpp"
+#include "api/form.hpp"
 #include "core/result.hpp"
 #include "server/http_server.hpp"
 
@@ -34,6 +35,9 @@ struct Call {
   std::string path;       // decoded path, without the query: what routes match
   std::string_view encoded_path;  // the same, percent-encoded as received (into request's target)
   std::string_view query; // raw query string, without '?'
+  // The query decoded, once, in the pipeline: the same values serve the authorization and the
+  // handler. A query that does not decode never reaches either (400).
+  FormParams query_params;
   std::optional<Principal> principal;  // set on guarded routes, after authentication
 };
 
@@ -42,6 +46,8 @@ using RouteHandler = std::function<asio::awaitable<Reply>(Call&)>;
 enum class Guard {
   public_route,  // no authentication (health, discovery, the token endpoint itself)
   authenticated, // admin basic auth or a gateway access token, then IAM on `action`
+  invoke,        // a function: open, unless it asks for a function token (com.openfaas.iam/jwt-auth);
+                 // then a function token that the live engine allows Function:Invoke on it
 };
 
 // What a guarded route is authorized against (reference §1).

@@ -90,7 +90,7 @@ asio::awaitable<Reply> Gateway::info(Call&) {
 // ---- functions ------------------------------------------------------------------------------
 
 asio::awaitable<Reply> Gateway::list_functions(Call& call) {
-  auto ns = namespace_param(query_params(call));
+  auto ns = namespace_param(call.query_params);
   if (!check_name(ns)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
   auto functions = co_await blocking([&] { return s_.platform.list(ns); });
   if (!functions) co_return platform_error(functions.error());
@@ -103,7 +103,7 @@ asio::awaitable<Reply> Gateway::list_functions(Call& call) {
 
 asio::awaitable<Reply> Gateway::get_function(Call& call) {
   const auto& name = call.params.at("name");
-  auto ns = namespace_param(query_params(call));
+  auto ns = namespace_param(call.query_params);
   if (!check_name(name) || !check_name(ns)) co_return bad_request("names must match [-a-zA-Z_0-9.]+");
   auto status = co_await blocking([&] { return s_.platform.get(ns, name); });
   if (!status) co_return platform_error(status.error());
@@ -148,7 +148,7 @@ asio::awaitable<Reply> Gateway::scale_function(Call& call) {
 // ---- secrets --------------------------------------------------------------------------------
 
 asio::awaitable<Reply> Gateway::list_secrets(Call& call) {
-  auto ns = namespace_param(query_params(call));
+  auto ns = namespace_param(call.query_params);
   if (!check_name(ns)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
   auto secrets = co_await blocking([&] { return s_.platform.list_secrets(ns); });
   if (!secrets) co_return platform_error(secrets.error());
@@ -181,7 +181,8 @@ asio::awaitable<Reply> Gateway::delete_secret(Call& call) {
   if (!secret) co_return bad_request(secret.error());
   auto done = co_await blocking([&] { return s_.platform.delete_secret({secret->name, secret->namespace_}); });
   if (!done) co_return platform_error(done.error());
-  co_return status_only(http::status::no_content);
+  // 202 as faas-netes answers: faas-cli and go-sdk accept only 200 and 202 here.
+  co_return status_only(http::status::accepted);
 }
 
 // ---- namespaces -----------------------------------------------------------------------------
@@ -240,7 +241,7 @@ asio::awaitable<Reply> Gateway::delete_namespace(Call& call) {
 // ---- logs -----------------------------------------------------------------------------------
 
 asio::awaitable<Reply> Gateway::logs(Call& call) {
-  auto params = query_params(call);
+  const auto& params = call.query_params;
   provider::LogQuery query;
   query.name = form_value(params, "name").value_or("");
   query.namespace_ = namespace_param(params);
@@ -270,11 +271,21 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
     co_return text_reply(http::status::ok, body, "application/x-ndjson");
   }
 
-  // Follow: a chunked NDJSON stream that ends when the client goes away.
+  // Follow: a chunked NDJSON stream that ends when the client goes away - or when the caller's
+  // authority does: its token expires or is revoked, or Function:Logs on this function stops
+  // being allowed (checked with the live IAM objects on every poll). Streams are capped per
+  // caller and in total, as each holds a connection and a poll loop for as long as it lasts.
+  auto slot = log_streams_.acquire(call.principal->subject);
+  if (!slot) {
+    auto refused = error_reply(http::status::too_many_requests, slot.error());
+    refused.response.set(http::field::retry_after, "10");
+    co_return refused;
+  }
   Reply reply;
   reply.response.result(http::status::ok);
   reply.response.set(http::field::content_type, "application/x-ndjson");
-  reply.stream = [this, query, lines = std::move(lines), &store](server::Connection& connection) -> asio::awaitable<bool> {
+  reply.stream = [this, query, lines = std::move(lines), &store, principal = *call.principal,
+                  slot = std::move(*slot)](server::Connection& connection) -> asio::awaitable<bool> {
     constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
     http::response<http::empty_body> head{http::status::ok, 11};
     head.set(http::field::content_type, "application/x-ndjson");
@@ -305,6 +316,7 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
     while (!stopping_) {
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(use_tuple);
+      if (!still_allowed(principal, iam::Action::function_logs, query.namespace_, query.name)) break;
       auto more = store.read_after(query, seen, 1000);
       if (!co_await send(more)) co_return false;
       // A quiet stream still notices a client that left: an empty write would not, so peek.

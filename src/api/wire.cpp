@@ -225,8 +225,9 @@ core::Expected<SecretBody, std::string> parse_secret(std::string_view body, bool
   if (s.namespace_.empty()) s.namespace_ = std::string(model::kDefaultNamespace);
   if (auto e = check_name("name", s.name); !e.empty()) return core::fail(e);
   if (auto e = check_name("namespace", s.namespace_); !e.empty()) return core::fail(e);
+  // rawValue wins when both are sent, as faas-netes and faasd decide: `faas-cli secret create
+  // --from-file` sends the file in both.
   if (!raw.empty()) {
-    if (!value.empty()) return core::fail(std::string("give value or rawValue, not both"));
     auto decoded = core::base64_decode(raw);
     if (!decoded) return core::fail(std::string("rawValue must be standard base64"));
     s.value = core::Secret(std::string(decoded->begin(), decoded->end()));

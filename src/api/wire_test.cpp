@@ -73,7 +73,11 @@ TEST(Wire, SecretValueOrRawValue) {
   EXPECT_FALSE(parse_secret(R"({"name":"db","rawValue":"!!"})", true).has_value());
   EXPECT_FALSE(parse_secret(R"({"name":"db"})", true).has_value());
   EXPECT_TRUE(parse_secret(R"({"name":"db"})", false).has_value());
-  auto bad = parse_secret(R"({"name":"db","value":"s3cret","rawValue":"AAEC"})", true);
+  // faas-cli --from-file sends both: rawValue wins, as in faas-netes and faasd.
+  auto both = parse_secret(R"({"name":"db","value":"s3cret","rawValue":"AAEC"})", true);
+  ASSERT_TRUE(both.has_value());
+  EXPECT_EQ(both->value.reveal(), std::string("\x00\x01\x02", 3));
+  auto bad = parse_secret(R"({"name":"db","value":"s3cret","rawValue":"!!"})", true);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().find("s3cret"), std::string::npos);
 }

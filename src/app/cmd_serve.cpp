@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/async_worker.hpp"
@@ -36,6 +37,7 @@ namespace fs = std::filesystem;
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen = "127.0.0.1:8082";
   std::string data_dir = ".faasgate";
   std::string iam_dir;
   std::string system_issuer;
@@ -60,8 +62,15 @@ void load_revocations(store::Store& store, api::Authenticator& auth) {
   }
   auto list = std::make_shared<api::RevocationList>();
   for (const auto& r : *all) {
-    if (r.kind == store::Revocation::Kind::subject) list->subjects[r.value] = core::to_unix(r.revoked_at);
-    else list->token_ids.insert(r.value);
+    if (r.kind == store::Revocation::Kind::token_id) {
+      list->token_ids.insert(r.value);
+    } else if (r.issuer.empty()) {
+      list->subjects[r.value] = core::to_unix(r.revoked_at);
+    } else {
+      std::string_view sub = r.value;
+      if (sub.starts_with("fed:")) sub.remove_prefix(4);  // either form names the same subject
+      list->issuer_subjects[api::RevocationList::issuer_subject_key(r.issuer, sub)] = core::to_unix(r.revoked_at);
+    }
   }
   auth.set_revocations(std::move(list));
 }
@@ -104,17 +113,33 @@ void setup_logging(const std::string& level) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
-int serve(const ServeOptions& o) {
+int serve(ServeOptions o) {
   setup_logging(o.log_level);
   auto endpoint = parse_listen(o.listen);
   if (!endpoint) {
     std::cerr << "faasgate serve: " << endpoint.error() << "\n";
     return 2;
   }
+  std::optional<asio::ip::tcp::endpoint> metrics_endpoint;
+  if (o.metrics_listen != "off") {
+    auto parsed = parse_listen(o.metrics_listen);
+    if (!parsed) {
+      std::cerr << "faasgate serve: --metrics-listen: " << parsed.error() << "\n";
+      return 2;
+    }
+    metrics_endpoint = *parsed;
+  }
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
   if (ec) {
     std::cerr << "faasgate serve: cannot create --data-dir " << o.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  // Absolute from here on: functions run in directories of their own, and the paths they are
+  // given (secret_mount_path) must not be relative to the gateway's working directory.
+  o.data_dir = fs::canonical(o.data_dir, ec).string();
+  if (ec) {
+    std::cerr << "faasgate serve: cannot resolve --data-dir: " << ec.message() << "\n";
     return 1;
   }
   fs::permissions(o.data_dir, fs::perms::owner_all, ec);
@@ -151,6 +176,23 @@ int serve(const ServeOptions& o) {
   } catch (const boost::system::system_error& e) {
     std::cerr << "faasgate serve: cannot listen on " << o.listen << ": " << e.code().message() << "\n";
     return 1;
+  }
+  // Metrics name every function of every namespace: they are served on a listener of their own,
+  // as upstream serves them on a port of their own, never beside the public API.
+  server::HttpServer metrics_http(
+      loops, server::Limits{},
+      [&](server::Request&& request, const server::RequestInfo& info) {
+        return gateway->handle_metrics(std::move(request), info);
+      });
+  std::optional<asio::ip::tcp::endpoint> metrics_bound;
+  if (metrics_endpoint) {
+    try {
+      metrics_bound = metrics_http.listen(*metrics_endpoint);
+    } catch (const boost::system::system_error& e) {
+      std::cerr << "faasgate serve: cannot listen for metrics on " << o.metrics_listen << ": " << e.code().message()
+                << " (--metrics-listen HOST:PORT, or off)\n";
+      return 1;
+    }
   }
   gateway_options.system_issuer = o.system_issuer.empty() ? url_of(bound) : o.system_issuer;
   while (!gateway_options.system_issuer.empty() && gateway_options.system_issuer.back() == '/')
@@ -277,17 +319,24 @@ int serve(const ServeOptions& o) {
     spdlog::info("signal {}: shutting down gracefully", signal);
     gateway->stop_streams();
     async_workers.stop();
-    http.shutdown([&] {
+    // Both listeners drain; the loops stop when the second is done.
+    auto drained = std::make_shared<std::atomic<int>>(metrics_bound ? 2 : 1);
+    auto one_done = [&, drained] {
+      if (--*drained > 0) return;
       loops.stop();
       io.stop();
-    });
+    };
+    http.shutdown(one_done);
+    if (metrics_bound) metrics_http.shutdown(one_done);
   });
 
   http.start();
+  if (metrics_bound) metrics_http.start();
   async_workers.start();
   spdlog::info("faasgate {} serving as issuer {} with signing key {}", kVersion, gateway_options.system_issuer,
                (*initial)->exchange.keys->current().kid());
   std::cout << "faasgate: listening on " << url_of(bound) << std::endl;
+  if (metrics_bound) std::cout << "faasgate: metrics on " << url_of(*metrics_bound) << "/metrics" << std::endl;
 
   loops.start();
   io.run();
@@ -311,6 +360,10 @@ int serve(const ServeOptions& o) {
 Run setup_serve(CLI::App& command) {
   auto o = std::make_shared<ServeOptions>();
   command.add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: chosen by the OS)")->capture_default_str();
+  command.add_option("--metrics-listen", o->metrics_listen,
+                     "HOST:PORT for Prometheus metrics (GET /metrics), apart from the API: they name every "
+                     "function of every namespace (off: none)")
+      ->capture_default_str();
   command.add_option("--data-dir", o->data_dir, "State: signing keys, database")->capture_default_str();
   command.add_option("--iam-dir", o->iam_dir, "Directory of JwtIssuer, Policy and Role manifests (*.yaml), watched for changes");
   command.add_option("--system-issuer", o->system_issuer, "The gateway's issuer URL (default http://<listen address>)");

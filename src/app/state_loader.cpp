@@ -1,5 +1,7 @@
 #include "app/state_loader.hpp"
 
+#include "iam/lint.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -53,6 +55,14 @@ core::Expected<std::shared_ptr<const api::GatewayState>, std::vector<std::string
   if (!engine) {
     for (const auto& issue : engine.error()) errors.push_back(issue.to_string());
     return core::fail(std::move(errors));
+  }
+
+  // What lets a token in that should not, or makes a Deny deny nothing, is logged at every load
+  // (the full list is `faasgate iam lint`'s).
+  for (const auto& finding : iam::lint((*engine)->objects())) {
+    if (finding.rule == iam::LintRule::any_issuer || finding.rule == iam::LintRule::sub_any_issuer ||
+        finding.rule == iam::LintRule::never_holds)
+      warnings.push_back(finding.to_string());
   }
 
   std::chrono::seconds longest = oidc::default_token_expiry;

@@ -2,21 +2,33 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <set>
 #include <thread>
 #include <vector>
 
-#include "core/base64.hpp"
 
 namespace faasgate::core {
 namespace {
 
-TEST(UniqueId, IsBase64urlOf16Bytes) {
-  auto id = unique_id();
-  EXPECT_EQ(id.size(), 22u);
-  auto decoded = base64url_decode(id);
-  ASSERT_TRUE(decoded.has_value());
-  EXPECT_EQ(decoded->size(), 16u);
+// Upstream's X-Call-Id is a UUID and tools correlate on it: a version 4 UUID's form.
+// xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx, lowercase hex.
+bool is_v4_uuid(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (id[i] == '-')) return false;
+    if (!dash && !((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))) return false;
+  }
+  return id[14] == '4' && std::string_view("89ab").find(id[19]) != std::string_view::npos;
+}
+
+TEST(UniqueId, IsAVersion4Uuid) {
+  for (int i = 0; i < 100; ++i) {
+    auto id = unique_id();
+    EXPECT_TRUE(is_v4_uuid(id)) << id;
+  }
+  EXPECT_FALSE(is_v4_uuid("00000000-0000-1000-8000-000000000000"));
 }
 
 TEST(UniqueId, NeverRepeatsWithinOrAcrossThreads) {
@@ -38,8 +50,8 @@ TEST(UniqueId, NeverRepeatsWithinOrAcrossThreads) {
 TEST(UniqueId, ThreadsDrawDifferentRandomHalves) {
   std::string a = unique_id(), b;
   std::thread([&] { b = unique_id(); }).join();
-  auto da = *base64url_decode(a), db = *base64url_decode(b);
-  EXPECT_NE(std::vector<std::uint8_t>(da.begin(), da.begin() + 8), std::vector<std::uint8_t>(db.begin(), db.begin() + 8));
+  // The first 64 bits (16 hex digits and two dashes) are the thread's random half.
+  EXPECT_NE(a.substr(0, 18), b.substr(0, 18));
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "iam/explain.hpp"
 
+#include "iam/claims.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
 
+#include "iam/claims.hpp"
 #include "iam/condition.hpp"
 
 namespace faasgate::iam {
@@ -148,12 +151,17 @@ Explanation explain(const Engine& engine, const boost::json::object& claims, Act
   e.resource = resource_text(resource);
 
   std::vector<std::string> names;  // the policy names the caller holds, in order
-  const boost::json::object* statement_claims = &claims;
+  // Statement conditions see what they see on an API call (iam/claims.hpp): the subject's claims
+  // with its original iss and sub, whichever token is explained.
+  boost::json::object condition_claims;
+  const boost::json::object* statement_claims = &condition_claims;
   if (const auto* policy = claims.if_contains("policy")) {
     e.token = Explanation::TokenKind::access;
     names = policy_claim(*policy, e.notes);
+    condition_claims = statement_claims_of_token(claims);
   } else {
     e.token = Explanation::TokenKind::subject;
+    condition_claims = statement_claims_of_subject(claims);
     if (options.statement_claims != nullptr) statement_claims = options.statement_claims;
     const auto traces = engine.trace_roles(claims);
     for (const auto& t : traces) {
@@ -181,7 +189,6 @@ Explanation explain(const Engine& engine, const boost::json::object& claims, Act
   const Decision decision = engine.decide(who, action, resource);
   e.allowed = decision.allowed;
 
-  bool conditioned = false;
   std::optional<std::size_t> first_deny, first_allow;
   for (const auto& t : engine.trace(who, action, resource)) {
     const Policy& p = objects.policies[t.policy];
@@ -195,7 +202,6 @@ Explanation explain(const Engine& engine, const boost::json::object& claims, Act
     s.resource_matched = t.resource_matched;
     s.condition_held = t.condition_held;
     s.condition = condition_tests(st.condition, *statement_claims);
-    conditioned |= !st.condition.empty();
     const std::size_t at = e.statements.size();
     if (s.applied()) {
       auto& first = s.effect == Effect::deny ? first_deny : first_allow;
@@ -212,10 +218,6 @@ Explanation explain(const Engine& engine, const boost::json::object& claims, Act
                                  : decision.implicit_deny();
   if (!agrees) e.notes.push_back("internal: the trace disagrees with the decision; the decision stands");
 
-  if (e.token == Explanation::TokenKind::subject && conditioned && options.statement_claims == nullptr)
-    e.notes.push_back(
-        "statement conditions were evaluated against the subject token's claims; the access token minted at the "
-        "exchange rewrites iss, aud and sub (fed:<sub>) and adds fed:iss");
   if (e.token == Explanation::TokenKind::subject && e.policies.empty() && e.missing_policies.empty())
     e.notes.push_back("no Role matched: the token exchange would refuse this token");
   return e;

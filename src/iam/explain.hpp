@@ -9,7 +9,9 @@
 //     directly and no Role is evaluated.
 //   - a SUBJECT token of an identity provider: no "policy" member. Every Role is evaluated (as at
 //     the token exchange) and the union of the matched roles' policies is used.
-// Statement conditions are evaluated against the claims given (or ExplainOptions::statement_claims).
+// Statement conditions are evaluated as on an API call (iam/claims.hpp): against the subject's
+// claims with its original iss and sub, less the gateway's own claims - for either kind of token
+// (or against ExplainOptions::statement_claims, when given).
 //
 // The answer is Engine::decide()'s (the explanation never decides differently); the deciding
 // statement is the first applicable Deny in policy/statement order, else the first applicable
@@ -76,9 +78,8 @@ struct Explanation {
 };
 
 struct ExplainOptions {
-  // Subject tokens only: the claims statement conditions are evaluated against, e.g. those of the
-  // access token the exchange would mint (it rewrites iss, aud and sub). Default: the given claims,
-  // with a note when a considered statement has a condition. Borrowed for the call.
+  // Subject tokens only: other claims for statement conditions to see. Default: what they see on
+  // an API call made with the token the exchange would mint. Borrowed for the call.
   const boost::json::object* statement_claims = nullptr;
 };
 

@@ -177,18 +177,28 @@ TEST(Explain, StatementConditionsAreExplained) {
   EXPECT_TRUE(x.statements[0].condition[0].held);
 }
 
-TEST(Explain, SubjectTokenStatementClaimsOption) {
+// Statement conditions mean one thing whichever token is explained, and the same on API calls:
+// jwt:sub is the original subject ("alice"), never the gateway's "fed:alice".
+TEST(Explain, StatementConditionsSeeTheOriginalSubjectForEitherToken) {
   auto e = engine_from(policy("p",
-                              "  - sid: gw-only\n    effect: Allow\n    action: [Function:Get]\n    resource: [\"*\"]\n"
+                              "  - sid: alice\n    effect: Allow\n    action: [Function:Get]\n    resource: [\"*\"]\n"
+                              "    condition: {StringEqual: {\"jwt:sub\": [alice], \"jwt:iss\": [\"https://idp\"]}}\n"
+                              "  - sid: gw-name\n    effect: Allow\n    action: [Function:List]\n    resource: [\"*\"]\n"
                               "    condition: {StringEqual: {\"jwt:sub\": [\"fed:alice\"]}}\n") +
                        role_yaml("r", "  policy: [p]\n  principal: {jwt:sub: [alice]}\n"));
   ASSERT_TRUE(e);
-  const boost::json::object subject{{"sub", "alice"}};
-  auto x = explain(*e, subject, Action::function_get, Resource::function("dev", "f"));
-  EXPECT_FALSE(x.allowed);
-  EXPECT_THAT(x.notes, ::testing::Contains(HasSubstr("statement conditions were evaluated against the subject")));
-  const boost::json::object minted{{"sub", "fed:alice"}, {"policy", boost::json::array{"p"}}};
-  x = explain(*e, subject, Action::function_get, Resource::function("dev", "f"), ExplainOptions{&minted});
+  const boost::json::object subject{{"iss", "https://idp"}, {"sub", "alice"}};
+  const boost::json::object minted{{"iss", "https://gw"}, {"sub", "fed:alice"}, {"fed:iss", "https://idp"},
+                                   {"policy", boost::json::array{"p"}}};
+  for (const auto* claims : {&subject, &minted}) {
+    auto x = explain(*e, *claims, Action::function_get, Resource::function("dev", "f"));
+    EXPECT_TRUE(x.allowed) << to_text(x);
+    EXPECT_TRUE(x.notes.empty()) << to_text(x);
+    EXPECT_FALSE(explain(*e, *claims, Action::function_list, Resource::function("dev", "f")).allowed);
+  }
+  // Other claims may still be given for statement conditions to see.
+  const boost::json::object other{{"sub", "fed:alice"}};
+  auto x = explain(*e, subject, Action::function_list, Resource::function("dev", "f"), ExplainOptions{&other});
   EXPECT_TRUE(x.allowed);
   EXPECT_EQ(x.token, Explanation::TokenKind::subject);  // decided by the subject claims' roles
 }

@@ -70,6 +70,36 @@ bool role_admits_issuer(const Role& role, const std::string& iss) {
   return !c || c->holds(claims);
 }
 
+// Why a statement condition can never hold on an API call, or nullopt when it may.
+std::optional<std::string> never_holds(const Condition& condition, const std::vector<JwtIssuer>& issuers) {
+  static constexpr std::string_view kHidden[] = {"policy", "scope", "function", "aud", "exp", "nbf", "iat", "jti"};
+  for (const auto& [op_name, keys] : condition) {
+    auto op = parse_operator(op_name);
+    if (!op || op->if_exists) continue;  // IfExists: an absent claim makes the test true
+    for (const auto& [key, values] : keys) {
+      auto path = ClaimPath::parse(key);
+      if (!path) continue;
+      const std::string_view claim = path->path();
+      const bool hidden = claim.starts_with("fed:") || std::any_of(std::begin(kHidden), std::end(kHidden), [&](auto h) {
+                            return claim == h || (claim.starts_with(h) && claim.substr(h.size()).starts_with("/"));
+                          });
+      if (hidden)
+        return op_name + " " + key + ": conditions never see this claim (it is the gateway's, or describes one token)";
+      if (claim != "iss" || op->negated || issuers.empty()) continue;
+      Condition only_this;
+      only_this[op_name][key] = values;
+      auto test = CompiledCondition::compile(only_this);
+      if (!test) continue;
+      const bool some_issuer = std::any_of(issuers.begin(), issuers.end(), [&](const JwtIssuer& issuer) {
+        return test->holds(boost::json::object{{"iss", issuer.iss}});
+      });
+      if (!some_issuer)
+        return op_name + " " + key + ": no trusted JwtIssuer has such an iss (conditions see the original issuer)";
+    }
+  }
+  return std::nullopt;
+}
+
 template <class Object>
 Finding finding(LintRule rule, std::string_view kind, const Object& o, std::string message) {
   return Finding{rule, o.meta.source, o.meta.line, std::string(kind) + "/" + o.meta.name, std::move(message)};
@@ -87,13 +117,12 @@ std::string_view name(LintRule rule) noexcept {
     case LintRule::unused_policy: return "unused-policy";
     case LintRule::unused_issuer: return "unused-issuer";
     case LintRule::sub_any_issuer: return "sub-any-issuer";
+    case LintRule::never_holds: return "never-holds";
   }
   return "unknown";
 }
 
-LintSeverity severity(LintRule rule) noexcept {
-  return rule == LintRule::sub_any_issuer ? LintSeverity::info : LintSeverity::warning;
-}
+LintSeverity severity(LintRule) noexcept { return LintSeverity::warning; }
 
 std::string Finding::to_string() const {
   std::string s = file.empty() ? std::string("<input>") : file;
@@ -132,7 +161,8 @@ std::vector<Finding> lint(const ObjectSet& objects) {
     else if (!role.principal.empty() && !pins_issuer(role) && objects.issuers.size() > 1)
       out.push_back(finding(LintRule::sub_any_issuer, "Role", role,
                             "a principal but no jwt:iss condition while " + std::to_string(objects.issuers.size()) +
-                                " issuers are trusted: the same claims from another issuer match"));
+                                " issuers are trusted: the same sub minted by another issuer matches and gets "
+                                "this Role's policies (add condition: {StringEqual: {jwt:iss: [...]}})"));
     for (std::size_t i = 0; i < role.policy.size(); ++i) {
       granted.insert(role.policy[i]);
       if (defined.count(role.policy[i]) == 0)
@@ -148,6 +178,10 @@ std::vector<Finding> lint(const ObjectSet& objects) {
     for (std::size_t i = 0; i < p.statement.size(); ++i) {
       const Statement& s = p.statement[i];
       if (!masks[i]) continue;
+      if (auto why = never_holds(s.condition, objects.issuers))
+        out.push_back(finding(LintRule::never_holds, "Policy", p,
+                              statement_field(i, s) + ": its condition never holds: " + *why +
+                                  (s.effect == Effect::allow ? "; it allows nothing" : "; it denies nothing")));
       if (s.effect == Effect::allow && (*masks[i] & everything) == everything &&
           std::find(s.resource.begin(), s.resource.end(), "*") != s.resource.end())
         out.push_back(finding(LintRule::allow_everything, "Policy", p,

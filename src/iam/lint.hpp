@@ -21,8 +21,15 @@
 //                    names of matched Roles).
 //   unused-issuer    (warning) A JwtIssuer none of whose tokens any Role can match, judged by the
 //                    Roles' jwt:iss tests alone (a Role without jwt:iss tests counts as matching).
-//   sub-any-issuer   (info) A Role with a principal but no positive jwt:iss condition while more
-//                    than one JwtIssuer is trusted: the same sub from another issuer matches.
+//   sub-any-issuer   (warning) A Role with a principal but no positive jwt:iss condition while
+//                    more than one JwtIssuer is trusted: the same sub minted by another issuer
+//                    (one a tenant may control) matches, and gets the Role's policies.
+//   never-holds      (warning) A statement condition that can never hold on an API call (what
+//                    conditions see: iam/claims.hpp): a test without IfExists on a claim the
+//                    gateway never shows them (policy, scope, function, fed:*, aud, exp, nbf, iat,
+//                    jti), or a positive test (StringEqual/Like/EqualIgnoreCase, without IfExists)
+//                    on jwt:iss none of whose values can be a trusted JwtIssuer's iss. An Allow
+//                    under it allows nothing; a Deny under it denies nothing.
 //
 // "Covers" between resource patterns is decided conservatively (it is reported only when it is
 // certain): "*" covers everything; "N:F" covers "N2:F2" when N covers N2 and F covers F2 as
@@ -46,8 +53,10 @@ enum class LintRule {
   unused_policy,
   unused_issuer,
   sub_any_issuer,
+  never_holds,
 };
 
+// Every rule is a warning today; `info` stays for rules that describe rather than warn.
 enum class LintSeverity { warning, info };
 
 std::string_view name(LintRule rule) noexcept;

@@ -59,7 +59,7 @@ TEST(Lint, CleanSetHasNoFindings) {
 }
 
 TEST(Lint, SeedManifestsOnlyMissFnRw) {
-  auto loaded = load_directory(std::filesystem::path(FAASGATE_SHARED_DIR) / "testdata" / "seed-manifests");
+  auto loaded = load_directory(std::filesystem::path(FAASGATE_TESTDATA_DIR) / "seed-manifests");
   ASSERT_TRUE(loaded.has_value());
   const auto findings = lint(loaded->objects);
   ASSERT_EQ(findings.size(), 1u) << dump(findings);
@@ -90,14 +90,48 @@ TEST(Lint, RoleWithoutPrincipalOrIssuer) {
   EXPECT_EQ(found[3].object, "Role/star-iss");
 }
 
-TEST(Lint, PrincipalWithoutIssuerIsInfoWhenSeveralIssuers) {
+// A second issuer can mint the same sub: that is a warning, so `faasgate iam lint` exits 1.
+TEST(Lint, PrincipalWithoutIssuerIsAWarningWhenSeveralIssuers) {
   const std::string r = role("by-sub", "  policy: [cron-connector]\n  principal: {jwt:sub: [alice]}\n");
   EXPECT_THAT(lint(objects_from(kClean + r)), IsEmpty());
   const auto findings = lint(objects_from(kClean + r + issuer("other", "https://idp.example.com")));
   const auto found = of_rule(findings, LintRule::sub_any_issuer);
   ASSERT_EQ(found.size(), 1u) << dump(findings);
-  EXPECT_EQ(found[0].severity(), LintSeverity::info);
-  EXPECT_THAT(found[0].to_string(), HasSubstr(": info: Role/by-sub:"));
+  EXPECT_EQ(found[0].severity(), LintSeverity::warning);
+  EXPECT_THAT(found[0].to_string(), HasSubstr(": warning: Role/by-sub:"));
+}
+
+TEST(Lint, ConditionsThatNeverHoldOnAnApiCall) {
+  const auto set = objects_from(
+      kClean +
+      policy("p",
+             "  - {sid: gw-iss, effect: Deny, action: [Function:Delete], resource: [\"*\"],"
+             " condition: {StringEqual: {jwt:iss: [\"http://127.0.0.1:8080\"]}}}\n"
+             "  - {sid: forged, effect: Allow, action: [Function:Get], resource: [\"*\"],"
+             " condition: {StringEqual: {jwt:policy: [admin]}}}\n"
+             "  - {sid: fed, effect: Allow, action: [Function:Get], resource: [\"*\"],"
+             " condition: {StringLike: {\"jwt:fed:iss\": [\"*\"]}}}\n"
+             "  - {sid: nested, effect: Allow, action: [Function:Get], resource: [\"*\"],"
+             " condition: {StringEqual: {\"jwt:function/permissions\": [\"*\"]}}}\n"
+             "  - {sid: k8s, effect: Deny, action: [Function:Delete], resource: [\"*\"],"
+             " condition: {StringEqual: {jwt:iss: [\"https://kubernetes.default.svc.cluster.local\"]}}}\n"
+             "  - {sid: like, effect: Deny, action: [Function:Delete], resource: [\"*\"],"
+             " condition: {StringLike: {jwt:iss: [\"https://kubernetes.*\"]}}}\n"
+             "  - {sid: not, effect: Deny, action: [Function:Delete], resource: [\"*\"],"
+             " condition: {StringNotEqual: {jwt:iss: [\"http://127.0.0.1:8080\"]}}}\n"
+             "  - {sid: maybe, effect: Allow, action: [Function:Get], resource: [\"*\"],"
+             " condition: {StringEqualIfExists: {jwt:policy: [x]}}}\n") +
+      pinned_role("r", "p"));
+  const auto found = of_rule(lint(set), LintRule::never_holds);
+  ASSERT_EQ(found.size(), 4u) << dump(found);
+  EXPECT_THAT(found[0].message, HasSubstr("(sid gw-iss)"));
+  EXPECT_THAT(found[0].message, HasSubstr("no trusted JwtIssuer"));
+  EXPECT_THAT(found[0].message, HasSubstr("it denies nothing"));
+  EXPECT_THAT(found[1].message, HasSubstr("(sid forged)"));
+  EXPECT_THAT(found[1].message, HasSubstr("it allows nothing"));
+  EXPECT_THAT(found[2].message, HasSubstr("(sid fed)"));
+  EXPECT_THAT(found[3].message, HasSubstr("(sid nested)"));
+  EXPECT_EQ(found[0].severity(), LintSeverity::warning);
 }
 
 TEST(Lint, AllowEverything) {

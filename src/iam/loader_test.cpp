@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const fs::path kShared = FAASGATE_SHARED_DIR;
+const fs::path kTestData = FAASGATE_TESTDATA_DIR;
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -74,7 +74,7 @@ spec:
 )";
 
 TEST(SeedManifests, LoadVerbatimFromTestdata) {
-  const fs::path dir = kShared / "testdata" / "seed-manifests";
+  const fs::path dir = kTestData / "seed-manifests";
   auto r = load_directory(dir);
   ASSERT_TRUE(r.has_value()) << dump(r.error());
   const ObjectSet& set = r->objects;
@@ -120,7 +120,7 @@ TEST(SeedManifests, LoadVerbatimFromTestdata) {
 
 // The manifests cut straight out of the write-up, trailing spaces and all.
 TEST(SeedManifests, LoadVerbatimFromTheWriteUp) {
-  const std::string doc = read(kShared / "seed" / "000_aa5848d9ba3a8542.txt");
+  const std::string doc = read(kTestData / "write-up.md");
   ASSERT_FALSE(doc.empty());
   std::vector<std::string> blocks;
   std::istringstream in(doc);

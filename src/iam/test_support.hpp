@@ -31,7 +31,7 @@ inline std::shared_ptr<const Engine> engine_from(std::string_view yaml) {
 }
 
 inline std::shared_ptr<const Engine> seed_engine() {
-  auto loaded = load_directory(std::filesystem::path(FAASGATE_SHARED_DIR) / "testdata" / "seed-manifests");
+  auto loaded = load_directory(std::filesystem::path(FAASGATE_TESTDATA_DIR) / "seed-manifests");
   EXPECT_TRUE(loaded.has_value());
   auto e = Engine::compile(std::move(loaded->objects));
   EXPECT_TRUE(e.has_value());

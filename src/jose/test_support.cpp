@@ -15,7 +15,7 @@
 namespace faasgate::jose::testing {
 
 boost::json::value load_wycheproof(std::string_view file) {
-  std::string path = std::string(FAASGATE_SHARED_DIR) + "/testdata/wycheproof/" + std::string(file);
+  std::string path = std::string(FAASGATE_TESTDATA_DIR) + "/wycheproof/" + std::string(file);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "missing test vectors: " << path << "\n";

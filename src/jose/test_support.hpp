@@ -13,7 +13,7 @@
 
 namespace faasgate::jose::testing {
 
-// Reads a file under FAASGATE_SHARED_DIR/testdata/wycheproof; aborts the test binary if missing
+// Reads a file under FAASGATE_TESTDATA_DIR/wycheproof (tests/data); aborts the test binary if missing
 // (the vectors are required, never skipped).
 boost::json::value load_wycheproof(std::string_view file);
 std::vector<std::uint8_t> from_hex(std::string_view hex);

@@ -1,4 +1,4 @@
-// Wycheproof vectors (shared/testdata/wycheproof) through the code paths production uses:
+// Wycheproof vectors (tests/data/wycheproof) through the code paths production uses:
 // parse_compact_jws + verify_jws for the JWS/JWK files, and verify_signature - which verify_jws
 // calls - for the primitive ECDSA/RSA/Ed25519 files.
 #include <boost/json.hpp>

@@ -14,8 +14,15 @@ namespace faasgate::model {
 
 inline constexpr std::string_view kDefaultNamespace = "openfaas-fn";
 
-// Names of functions, namespaces and secrets: [-a-zA-Z_0-9.]+, at most 253 characters.
+// Names as routes accept them (functions, namespaces and secrets to look up): [-a-zA-Z_0-9.]+,
+// at most 253 characters.
 bool valid_name(std::string_view name) noexcept;
+// Names a function or namespace may be created with, as faas-netes requires: a DNS-1123 label,
+// ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most 63 characters. No dot, so never "." or "..", nor a
+// name like ".processes" that would land among the gateway's own files.
+bool valid_dns_label(std::string_view name) noexcept;
+inline constexpr std::string_view kDnsLabelRule = "a lowercase DNS label: [a-z0-9] and '-', 1-63 characters, "
+                                                  "starting and ending with a letter or digit";
 
 struct Resources {
   std::string memory;  // "128Mi"

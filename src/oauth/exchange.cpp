@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "iam/claims.hpp"
 #include "iam/resource.hpp"
 #include "oauth/mint.hpp"
 
@@ -61,14 +62,13 @@ TokenExchange::TokenExchange(std::string system_issuer) : system_issuer_(std::mo
 // A function token (reference §2): what the caller's Function:Invoke statements allow, for the
 // functions it names. Each requested ns:fn must be allowed now (a Deny counts) or the request
 // is invalid_target.
-core::Expected<TokenResponse, ExchangeFailure> TokenExchange::function_token(const TokenRequest& request,
-                                                                            const oidc::VerifiedSubject& subject,
-                                                                            std::vector<std::string> policies,
-                                                                            const ExchangeState& state,
-                                                                            core::Instant now) const {
-  const auto& claims = subject.jwt.claims();
+core::Expected<FunctionGrant, ExchangeFailure> TokenExchange::function_grant(const TokenRequest& request,
+                                                                            const boost::json::object& claims,
+                                                                            std::span<const std::string> policies,
+                                                                            const ExchangeState& state) const {
   const auto& engine = *state.engine;
-  auto who = engine.subject(std::span<const std::string>(policies), claims);
+  const auto condition_claims = iam::statement_claims_of_subject(claims);
+  auto who = engine.subject(policies, condition_claims);
   for (const auto& target : request.audiences) {
     auto colon = target.find(':');
     auto resource = iam::parse_request_resource(target);
@@ -83,18 +83,7 @@ core::Expected<TokenResponse, ExchangeFailure> TokenExchange::function_token(con
   if (permissions.empty()) {
     return refuse(OAuthErrc::invalid_target, "no policy of this subject allows Function:Invoke");
   }
-  const auto lifetime = subject.issuer->token_expiry;
-  const std::string sub = "fed:" + subject.jwt.string_claim("sub").value_or("");
-  FunctionTokenInput input{system_issuer_, sub, std::move(permissions), request.audiences, lifetime, new_token_id(), now};
-  auto token = state.keys->current().sign(function_token_claims(input));
-  if (!token) return refuse(OAuthErrc::temporarily_unavailable, "the gateway could not sign the token");
-  TokenResponse response;
-  response.access_token = std::move(*token);
-  response.expires_in = lifetime.count();
-  response.scope = std::string(kFunctionScope);
-  response.jti = input.jti;
-  response.subject = sub;
-  return response;
+  return FunctionGrant{std::move(permissions), request.audiences};
 }
 
 core::Expected<TokenResponse, ExchangeFailure> TokenExchange::exchange(const TokenRequest& request,
@@ -110,21 +99,33 @@ core::Expected<TokenResponse, ExchangeFailure> TokenExchange::exchange(const Tok
   if (!subject) return refuse_subject(subject.error());
 
   const auto& claims = subject->jwt.claims();
-  const std::string sub = subject->jwt.string_claim("sub").value_or("");
+  // RFC 7519 §4.1.2: sub is a string. A number would match Roles by its text and be minted as
+  // "fed:", a token that revocation and audit cannot name.
+  const auto* sub_claim = claims.if_contains("sub");
+  if (sub_claim == nullptr || !sub_claim->is_string() || sub_claim->get_string().empty()) {
+    return refuse(OAuthErrc::invalid_request, "subject_token must have a sub claim that is a non-empty string");
+  }
+  const std::string sub(sub_claim->get_string());
   auto roles = state.engine->match_roles(claims);
   if (roles.policies.empty()) return refuse(OAuthErrc::invalid_request, "No policies found for subject: " + sub);
 
-  if (request.function_scope) return function_token(request, *subject, std::move(roles.policies), state, now);
-
   const auto lifetime = subject->issuer->token_expiry;
-  AccessTokenInput input{&claims, system_issuer_, std::move(roles.policies), lifetime, new_token_id(), now};
-  auto minted = access_token_claims(input);
+  TokenInput input{&claims, system_issuer_, std::move(roles.policies), lifetime, new_token_id(), now};
+  boost::json::object minted;
+  if (request.function_scope) {
+    auto grant = function_grant(request, claims, input.policies, state);
+    if (!grant) return core::fail(grant.error());
+    minted = function_token_claims(input, *grant);
+  } else {
+    minted = access_token_claims(input);
+  }
   auto token = state.keys->current().sign(minted);
   if (!token) return refuse(OAuthErrc::temporarily_unavailable, "the gateway could not sign the token");
 
   TokenResponse response;
   response.access_token = std::move(*token);
   response.expires_in = lifetime.count();
+  if (request.function_scope) response.scope = std::string(kFunctionScope);
   response.jti = input.jti;
   response.subject = "fed:" + sub;
   return response;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/clock.hpp"
@@ -14,6 +15,7 @@
 #include "iam/engine.hpp"
 #include "oauth/error.hpp"
 #include "oauth/keyring.hpp"
+#include "oauth/mint.hpp"
 #include "oauth/token_request.hpp"
 #include "oidc/verifier.hpp"
 
@@ -53,10 +55,10 @@ class TokenExchange {
   const std::string& system_issuer() const noexcept { return system_issuer_; }
 
  private:
-  core::Expected<TokenResponse, ExchangeFailure> function_token(const TokenRequest& request,
-                                                                const oidc::VerifiedSubject& subject,
-                                                                std::vector<std::string> policies,
-                                                                const ExchangeState& state, core::Instant now) const;
+  core::Expected<FunctionGrant, ExchangeFailure> function_grant(const TokenRequest& request,
+                                                               const boost::json::object& claims,
+                                                               std::span<const std::string> policies,
+                                                               const ExchangeState& state) const;
   std::string system_issuer_;
 };
 

@@ -102,6 +102,60 @@ TEST_F(ExchangeTest, MintsAnAccessTokenVerifiableWithTheGatewaysKeys) {
   EXPECT_EQ(c.at("jti").as_string(), r->jti);
 }
 
+// RFC 7519 makes sub a string: a number matched Roles by its text and was minted as "fed:".
+TEST_F(ExchangeTest, ASubThatIsNotAStringIsInvalidRequest) {
+  const long long t = core::to_unix(kNow);
+  for (const boost::json::value& sub : {boost::json::value(42), boost::json::value(""), boost::json::value(nullptr),
+                                        boost::json::value(boost::json::array{"a"})}) {
+    auto token = *idp_.sign({{"iss", kIss}, {"sub", sub}, {"aud", boost::json::array{kAud}},
+                             {"iat", t}, {"nbf", t}, {"exp", t + 600}});
+    auto r = run(token);
+    ASSERT_FALSE(r.has_value()) << boost::json::serialize(sub);
+    EXPECT_EQ(r.error().error.code, OAuthErrc::invalid_request);
+    EXPECT_EQ(r.error().error.description, "subject_token must have a sub claim that is a non-empty string");
+  }
+  auto token = *idp_.sign({{"iss", kIss}, {"aud", boost::json::array{kAud}}, {"iat", t}, {"nbf", t}, {"exp", t + 600}});
+  EXPECT_FALSE(run(token).has_value());
+}
+
+// A subject whose IdP lets it shape claims cannot forge the gateway's: its `function`, `policy`
+// and `scope` claims never reach the access token.
+TEST_F(ExchangeTest, ForgedGatewayClaimsDoNotReachTheAccessToken) {
+  const long long t = core::to_unix(kNow);
+  auto token = *idp_.sign({{"iss", kIss}, {"sub", "system:serviceaccount:openfaas:my-app"},
+                           {"aud", boost::json::array{kAud}}, {"iat", t}, {"nbf", t}, {"exp", t + 600},
+                           {"function", boost::json::object{{"permissions", boost::json::array{"*"}}}},
+                           {"policy", boost::json::array{"admin"}}, {"scope", "function"}});
+  auto r = run(token);
+  ASSERT_TRUE(r.has_value()) << r.error().error.description;
+  EXPECT_FALSE(r->scope.has_value());
+  auto parsed = jose::UnverifiedJwt::parse(r->access_token);
+  ASSERT_TRUE(parsed.has_value());
+  const auto& c = parsed->unverified_claims();
+  EXPECT_FALSE(c.contains("function"));
+  EXPECT_FALSE(c.contains("scope"));
+  EXPECT_EQ(c.at("policy"), (boost::json::array{"fn-rw"}));
+}
+
+TEST_F(ExchangeTest, FunctionTokensCarryTheirScopeAndPolicies) {
+  TokenRequest request;
+  request.subject_token = core::Secret(subject());
+  request.subject_token_type = std::string(kIdTokenType);
+  request.function_scope = true;
+  request.audiences = {"dev:fn1"};
+  auto r = exchange_.exchange(request, state_, kNow, oidc::FetchMode::cache_only);
+  ASSERT_TRUE(r.has_value()) << r.error().error.description;
+  EXPECT_EQ(r->scope, "function");
+  auto parsed = jose::UnverifiedJwt::parse(r->access_token);
+  ASSERT_TRUE(parsed.has_value());
+  const auto& c = parsed->unverified_claims();
+  EXPECT_EQ(c.at("scope"), "function");
+  EXPECT_EQ(c.at("policy"), (boost::json::array{"fn-rw"}));
+  EXPECT_EQ(c.at("sub"), "fed:system:serviceaccount:openfaas:my-app");
+  EXPECT_EQ(c.at("function").at("permissions"), (boost::json::array{"dev:*"}));
+  EXPECT_EQ(c.at("function").at("audience"), (boost::json::array{"dev:fn1"}));
+}
+
 TEST_F(ExchangeTest, NoMatchingRole) {
   auto r = run(subject("system:serviceaccount:openfaas:other"));
   ASSERT_FALSE(r.has_value());

@@ -4,6 +4,8 @@
 
 #include "core/base64.hpp"
 #include "core/openssl.hpp"
+#include "iam/claims.hpp"
+#include "oauth/token_request.hpp"
 
 namespace faasgate::oauth {
 
@@ -16,18 +18,16 @@ boost::json::array to_array(const std::vector<std::string>& values) {
 }
 }  // namespace
 
-boost::json::object access_token_claims(const AccessTokenInput& in) {
-  boost::json::object claims = *in.subject_claims;
-  std::string original_sub;
-  if (auto* sub = claims.if_contains("sub"); sub && sub->is_string()) original_sub = sub->as_string().c_str();
-  std::string original_iss;
-  if (auto* iss = claims.if_contains("iss"); iss && iss->is_string()) original_iss = iss->as_string().c_str();
-
+boost::json::object access_token_claims(const TokenInput& in) {
+  const auto& subject = *in.subject_claims;
+  boost::json::object claims = iam::carried_claims(subject);
+  const auto* sub = subject.if_contains("sub");
+  const auto* iss = subject.if_contains("iss");
   const long long now = core::to_unix(in.now);
   claims["iss"] = in.system_issuer;
   claims["aud"] = in.system_issuer;
-  claims["sub"] = "fed:" + original_sub;
-  claims["fed:iss"] = original_iss;
+  claims["sub"] = "fed:" + std::string(sub && sub->is_string() ? std::string_view(sub->get_string()) : "");
+  claims["fed:iss"] = iss && iss->is_string() ? std::string_view(iss->get_string()) : std::string_view();
   claims["policy"] = to_array(in.policies);
   claims["iat"] = now;
   claims["nbf"] = now;
@@ -36,18 +36,11 @@ boost::json::object access_token_claims(const AccessTokenInput& in) {
   return claims;
 }
 
-boost::json::object function_token_claims(const FunctionTokenInput& in) {
-  const long long now = core::to_unix(in.now);
-  boost::json::object claims;
-  claims["iss"] = in.system_issuer;
-  claims["aud"] = in.system_issuer;
-  claims["sub"] = in.subject;
-  claims["iat"] = now;
-  claims["nbf"] = now;
-  claims["exp"] = now + in.lifetime.count();
-  claims["jti"] = in.jti;
-  claims["function"] = boost::json::object{{"permissions", to_array(in.permissions)},
-                                           {"audience", to_array(in.audience)}};
+boost::json::object function_token_claims(const TokenInput& in, const FunctionGrant& grant) {
+  auto claims = access_token_claims(in);
+  claims["scope"] = kFunctionScope;
+  claims["function"] = boost::json::object{{"permissions", to_array(grant.permissions)},
+                                           {"audience", to_array(grant.audience)}};
   return claims;
 }
 

@@ -10,8 +10,8 @@
 
 namespace faasgate::oauth {
 
-struct AccessTokenInput {
-  const boost::json::object* subject_claims;  // verified claims of the subject token
+struct TokenInput {
+  const boost::json::object* subject_claims;  // verified claims of the subject token; sub is a string
   std::string system_issuer;                  // the gateway's issuer URL: iss and aud
   std::vector<std::string> policies;          // union of the matching roles' policies
   std::chrono::seconds lifetime;
@@ -19,21 +19,24 @@ struct AccessTokenInput {
   core::Instant now;
 };
 
-// All claims of the subject token, then iss = aud = system issuer, sub = "fed:" + sub,
-// fed:iss = original issuer, policy, iat = nbf = now, exp = now + lifetime, a fresh jti.
-boost::json::object access_token_claims(const AccessTokenInput& in);
+// The subject token's claims less the gateway's own (iam/claims.hpp: a subject's `function`,
+// `policy`, `scope` or `fed:*` never pass through), then iss = aud = system issuer,
+// sub = "fed:" + sub, fed:iss = original issuer, policy, iat = nbf = now, exp = now + lifetime,
+// a fresh jti.
+boost::json::object access_token_claims(const TokenInput& in);
 
-struct FunctionTokenInput {
-  std::string system_issuer;
-  std::string subject;                     // sub of the caller (already "fed:"-prefixed if federated)
-  std::vector<std::string> permissions;    // resources of the caller's Function:Invoke statements
-  std::vector<std::string> audience;       // requested "ns:fn" values (may be empty)
-  std::chrono::seconds lifetime;
-  std::string jti;
-  core::Instant now;
+// What a function token addresses (reference §2).
+struct FunctionGrant {
+  // Resources of the Function:Invoke statements that allowed at the exchange. Informational, as
+  // upstream's watchdog reads them: the gateway decides each invocation with the live engine from
+  // the token's `policy` (so a Deny or a Policy edit applies at once).
+  std::vector<std::string> permissions;
+  std::vector<std::string> audience;  // requested "ns:fn" values; empty: any function permitted
 };
 
-boost::json::object function_token_claims(const FunctionTokenInput& in);
+// An access token's claims plus scope = "function" (what makes it a function token) and
+// function = {permissions, audience}.
+boost::json::object function_token_claims(const TokenInput& in, const FunctionGrant& grant);
 
 // A fresh token id: 128 random bits, base64url.
 std::string new_token_id();

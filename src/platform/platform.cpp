@@ -95,6 +95,8 @@ void Platform::restore() {
 }
 
 Result<void> Platform::deploy(const model::FunctionDeployment& fn, core::Instant now) {
+  if (!model::valid_dns_label(fn.service))
+    return core::fail(Error{Errc::invalid, "a function's name must be " + std::string(model::kDnsLabelRule)});
   std::lock_guard lock(write_mu_);
   if (auto ns = store_.get_namespace(fn.namespace_); !ns) return core::fail(from_store(ns.error()));
   auto spec = spec_for(fn);  // secrets must exist before anything is written
@@ -193,8 +195,23 @@ Result<std::vector<model::SecretRef>> Platform::list_secrets(const std::string& 
   return lift(store_.list_secrets(ns));
 }
 
-Result<void> Platform::create_namespace(const model::Namespace& ns) { return lift(store_.create_namespace(ns)); }
-Result<void> Platform::update_namespace(const model::Namespace& ns) { return lift(store_.update_namespace(ns)); }
+namespace {
+// Upstream marks the namespaces it serves functions in with openfaas=1, as a label and as an
+// annotation, and forces both on every create and update: a client that does not resend them
+// (an update of other labels) must not unmark the namespace.
+model::Namespace marked(model::Namespace ns) {
+  ns.labels["openfaas"] = "1";
+  ns.annotations["openfaas"] = "1";
+  return ns;
+}
+}  // namespace
+
+Result<void> Platform::create_namespace(const model::Namespace& ns) {
+  if (!model::valid_dns_label(ns.name))
+    return core::fail(Error{Errc::invalid, "a namespace's name must be " + std::string(model::kDnsLabelRule)});
+  return lift(store_.create_namespace(marked(ns)));
+}
+Result<void> Platform::update_namespace(const model::Namespace& ns) { return lift(store_.update_namespace(marked(ns))); }
 Result<void> Platform::delete_namespace(const std::string& name) { return lift(store_.delete_namespace(name)); }
 Result<model::Namespace> Platform::get_namespace(const std::string& name) { return lift(store_.get_namespace(name)); }
 Result<std::vector<model::Namespace>> Platform::list_namespaces() { return lift(store_.list_namespaces()); }

@@ -80,8 +80,11 @@ bool prepare_payload(Response& response, bool head) {
 
 Reply make_error_reply(http::status status, std::string_view message, unsigned version) {
   Response res{status, version};
-  res.set(http::field::content_type, "application/json");
-  res.body() = boost::json::serialize(boost::json::object{{"message", message}}) + "\n";
+  // Plain text, as upstream's gateway and providers write errors (Go's http.Error): the clients
+  // built for them (faas-cli, go-sdk) print the body, and some decode a JSON body as an answer.
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body().reserve(message.size() + 1);
+  res.body().append(message).push_back('\n');
   res.prepare_payload();
   return {std::move(res), {}};
 }

@@ -61,6 +61,7 @@ struct Limits {
   std::chrono::seconds shutdown_grace{10};
 };
 
+// A plain-text error answer: the message and a line break.
 Reply make_error_reply(http::status status, std::string_view message, unsigned version = 11);
 
 // Accepts on the first loop of `loops` and serves each connection on one loop (round robin);

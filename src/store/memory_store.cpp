@@ -275,7 +275,7 @@ Result<void> MemoryStore::release_leases() {
 Result<void> MemoryStore::add_revocation(const Revocation& revocation) {
   if (revocation.value.empty()) return core::fail(StoreError{StoreErrc::invalid, "a revocation needs a subject or a jti"});
   std::lock_guard lock(mu_);
-  revocations_[{revocation.kind, revocation.value}] = revocation;
+  revocations_[{revocation.kind, revocation.issuer + '\n' + revocation.value}] = revocation;
   return {};
 }
 

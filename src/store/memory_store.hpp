@@ -58,7 +58,7 @@ class MemoryStore final : public Store {
   std::map<Key, model::FunctionStatus> functions_;
   std::map<Key, core::Secret> secrets_;
   std::map<std::string, Queued> calls_;
-  std::map<std::pair<Revocation::Kind, std::string>, Revocation> revocations_;
+  std::map<std::pair<Revocation::Kind, std::string>, Revocation> revocations_;  // key: kind, "issuer\nvalue"
   std::uint64_t next_seq_ = 0;
 };
 

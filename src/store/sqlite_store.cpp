@@ -1,5 +1,7 @@
 #include "store/sqlite_store.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/json.hpp"
 #include "store/checks.hpp"
 #include "store/codec.hpp"
 #include "store/secret_box.hpp"
@@ -815,8 +818,13 @@ Result<void> SqliteStore::add_revocation(const Revocation& revocation) {
       "ON CONFLICT (kind, value) DO UPDATE SET revoked_at = excluded.revoked_at");
   if (!stmt) return core::fail(stmt.error());
   Query q(*stmt);
-  q.text(1, revocation.kind == Revocation::Kind::subject ? "sub" : "jti")
-      .text(2, revocation.value)
+  // A subject of one issuer is kind "iss-sub" with the value ["<issuer>", "<sub>"]: the table's
+  // key (kind, value) keeps one row per revoked thing without a new column.
+  const bool of_issuer = revocation.kind == Revocation::Kind::subject && !revocation.issuer.empty();
+  const std::string value = of_issuer ? boost::json::serialize(boost::json::array{revocation.issuer, revocation.value})
+                                      : revocation.value;
+  q.text(1, of_issuer ? "iss-sub" : revocation.kind == Revocation::Kind::subject ? "sub" : "jti")
+      .text(2, value)
       .integer(3, core::to_unix(revocation.revoked_at));
   if (int rc = q.step(); rc != SQLITE_DONE) return core::fail(impl_->io("cannot record the revocation", rc));
   return {};
@@ -830,8 +838,18 @@ Result<std::vector<Revocation>> SqliteStore::list_revocations() {
   std::vector<Revocation> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
-    out.push_back({q.col_text(0) == "sub" ? Revocation::Kind::subject : Revocation::Kind::token_id, q.col_text(1),
-                   core::from_unix(q.col_int(2))});
+    const std::string kind = q.col_text(0);
+    Revocation r{kind == "jti" ? Revocation::Kind::token_id : Revocation::Kind::subject, q.col_text(1),
+                 core::from_unix(q.col_int(2))};
+    if (kind == "iss-sub") {
+      auto pair = core::parse_json_strict(r.value, {4096, 2});
+      if (!pair || !pair->is_array() || pair->as_array().size() != 2 || !pair->as_array()[0].is_string() ||
+          !pair->as_array()[1].is_string())
+        return core::fail(impl_->io("a revocation row is malformed", SQLITE_CORRUPT));
+      r.issuer = pair->as_array()[0].as_string();
+      r.value = pair->as_array()[1].as_string();
+    }
+    out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return core::fail(impl_->io("cannot read the revocations", rc));
   return out;

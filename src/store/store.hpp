@@ -81,6 +81,9 @@ struct Revocation {
   Kind kind = Kind::subject;
   std::string value;  // the sub, or the jti
   core::Instant revoked_at{};
+  // Subject revocations only: the issuer whose sub this is (fed:iss); empty for the sub from any
+  // issuer. Two issuers can mint the same sub, and revoking one must not need revoking both.
+  std::string issuer;
 };
 
 class Store {

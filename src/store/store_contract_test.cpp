@@ -1,6 +1,8 @@
 // The Store contract (store/store.hpp), run against every implementation.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -106,6 +108,25 @@ TYPED_TEST(StoreContract, RevocationsAreKeptAndMovedForward) {
       EXPECT_EQ(r.value, "j1");
     }
   }
+}
+
+// One issuer's sub is a revocation of its own, beside the same sub from any issuer.
+TYPED_TEST(StoreContract, RevocationsCanNameTheIssuer) {
+  auto& st = this->store();
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "ci", core::from_unix(100)}).has_value());
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "ci", core::from_unix(150), "https://a"}).has_value());
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "ci", core::from_unix(200), "https://b"}).has_value());
+  ASSERT_TRUE(st.add_revocation({Revocation::Kind::subject, "ci", core::from_unix(300), "https://b"}).has_value());
+  auto all = st.list_revocations();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 3u);
+  std::map<std::string, long long> by_issuer;
+  for (const auto& r : *all) {
+    EXPECT_EQ(r.kind, Revocation::Kind::subject);
+    EXPECT_EQ(r.value, "ci");
+    by_issuer[r.issuer] = core::to_unix(r.revoked_at);
+  }
+  EXPECT_EQ(by_issuer, (std::map<std::string, long long>{{"", 100}, {"https://a", 150}, {"https://b", 300}}));
 }
 
 TYPED_TEST(StoreContract, DefaultNamespaceExistsAndCannotBeDeleted) {

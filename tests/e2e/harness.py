@@ -22,9 +22,9 @@ import urllib.request
 from jwcrypto import jwk, jwt
 
 FAASGATE_BIN = os.environ.get("FAASGATE_BIN", "build-test/bin/faasgate")
-SHARED_DIR = os.environ.get("FAASGATE_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
+TESTDATA_DIR = os.environ.get("FAASGATE_TESTDATA_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
 K8S_ISSUER = "https://kubernetes.default.svc.cluster.local"
-SEED_DIR = os.path.join(SHARED_DIR, "testdata", "seed-manifests")
+SEED_DIR = os.path.join(TESTDATA_DIR, "seed-manifests")
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
 
@@ -145,7 +145,7 @@ def issuer_manifest(name, iss, aud, iss_internal=None, extra=""):
 class Gateway:
     """`faasgate serve` on 127.0.0.1:0 with its own data and IAM directories."""
 
-    def __init__(self, iam_files=None, extra_args=(), data_dir=None):
+    def __init__(self, iam_files=None, extra_args=(), data_dir=None, cwd=None):
         self.tmp = tempfile.mkdtemp(prefix="faasgate-e2e-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.iam_dir = os.path.join(self.tmp, "iam")
@@ -155,21 +155,28 @@ class Gateway:
         self.log_path = os.path.join(self.tmp, "gateway.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
-             "--iam-dir", self.iam_dir, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log)
-        self.url = self._await_listening()
+            [FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+             "--data-dir", self.data_dir, "--iam-dir", self.iam_dir, *extra_args],
+            stdout=subprocess.PIPE, stderr=self.log, cwd=cwd)
+        # A relative --data-dir is the gateway's, relative to its working directory.
+        self.data_dir = os.path.join(cwd or os.getcwd(), self.data_dir)
+        self.url, self.metrics_url = self._await_listening()
 
     def _await_listening(self):
+        """The API's URL and the metrics listener's, from the lines `serve` prints once it listens."""
         deadline = time.time() + 60
+        url = None
         while time.time() < deadline:
             line = self.proc.stdout.readline().decode()
             if not line:
                 break
             m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
             if m:
+                url = m.group(1)
+            m = re.search(r"metrics on (http://127\.0\.0\.1:\d+/metrics)", line)
+            if m and url:
                 threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-                return m.group(1)
+                return url, m.group(1)
         self.proc.kill()
         raise RuntimeError("gateway did not start:\n" + open(self.log_path).read())
 

@@ -83,9 +83,9 @@ class IamEnforcementTest(unittest.TestCase):
             with self.subTest(method=method, path=path):
                 r = self.gw.api(method, path, body, auth=auth)
                 self.assertEqual(r.status, 403, r.body)
-                answer = r.json()
-                self.assertTrue(answer["action"])
-                self.assertTrue(answer["resource"])
+                # Plain text as upstream writes it, naming the action and the resource.
+                self.assertTrue(r.headers["Content-Type"].startswith("text/plain"), r.headers)
+                self.assertRegex(r.body.decode(), r"^forbidden: \w+:\w+ on \S+ is not allowed for fed:")
                 self.assertNotIn(auth.split()[1], r.body.decode())
 
     def test_missing_or_bad_token_is_401(self):
@@ -102,8 +102,7 @@ class IamEnforcementTest(unittest.TestCase):
                          ["dev", "openfaas-fn", "staging"])
         r = self.gw.api("DELETE", "/system/functions", {"functionName": "nodeinfo", "namespace": "dev"}, auth=auth)
         self.assertEqual(r.status, 403, r.body)
-        self.assertEqual(r.json()["action"], "Function:Delete")
-        self.assertEqual(r.json()["resource"], "dev:nodeinfo")
+        self.assertIn("Function:Delete on dev:nodeinfo", r.body.decode())
         self.assertEqual(self.gw.api("GET", "/system/info", auth=auth).status, 200)
 
     def test_every_decision_is_audited_without_tokens(self):
