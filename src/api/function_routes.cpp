@@ -122,7 +122,7 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   queued.body = std::move(call.request.body());
   queued.enqueued_at = s_.clock.now();
   // 202 only once the call is durable: a crash after this point does not lose it.
-  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued); });
+  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued, {}); });
   if (!stored) co_return error_reply(http::status::internal_server_error, "cannot queue the call: " + stored.error().message);
   if (s_.async_workers) s_.async_workers->wake();
   auto reply = status_only(http::status::accepted);
