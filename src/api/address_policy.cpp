@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -50,7 +51,23 @@ std::optional<AddressRange> AddressRange::parse(std::string_view text) {
   for (unsigned bit = range.prefix; bit < length * 8; ++bit) {
     if (range.bytes[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
   }
+  // A range inside ::ffff:0:0/96 is IPv4 written as IPv6: it is kept as the IPv4 range, since a
+  // mapped address is always judged as the IPv4 address it carries (see contains()).
+  if (range.v6 && range.prefix >= 96) {
+    in6_addr a{};
+    std::memcpy(a.s6_addr, range.bytes.data(), 16);
+    if (mapped_v4(a)) {
+      AddressRange v4;
+      std::memcpy(v4.bytes.data(), range.bytes.data() + 12, 4);
+      v4.prefix = range.prefix - 96;
+      return v4;
+    }
+  }
   return range;
+}
+
+bool AddressRange::overlaps(const AddressRange& other) const noexcept {
+  return v6 == other.v6 && prefix_matches(bytes.data(), other.bytes, std::min(prefix, other.prefix));
 }
 
 bool AddressRange::contains(const sockaddr* address) const noexcept {
@@ -75,6 +92,31 @@ AddressPolicy::AddressPolicy() {
   for (const char* range : {"169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "::/128"}) denied_.push_back(*AddressRange::parse(range));
 }
 
+// What a denied range also denies in the other family, so that a rule cannot be walked around
+// by writing the same destination the other way:
+//  - the loopback: 127.0.0.0/8 and ::1 are the same interface of the same host (a service
+//    bound to localhost may answer on either), so denying any part of one denies the other;
+//  - IPv4-mapped IPv6: a v6 range holding all of ::ffff:0:0/96 (::/0, ::/64, ...) holds every
+//    mapped address, which contains() judges as IPv4 - so it denies all of IPv4 too. (A range
+//    inside ::ffff:0:0/96 was turned into its IPv4 range by parse(); IPv4 ranges need nothing
+//    here, as the mapped form of an IPv4 address is judged as that address.)
+std::vector<AddressRange> AddressPolicy::equivalents(const AddressRange& range) {
+  static const AddressRange v4_loopback = *AddressRange::parse("127.0.0.0/8");
+  static const AddressRange v6_loopback = *AddressRange::parse("::1");
+  static const AddressRange mapped = [] {
+    AddressRange r;  // ::ffff:0:0/96, built by hand: parse() would turn it into 0.0.0.0/0
+    r.v6 = true;
+    r.bytes[10] = r.bytes[11] = 0xff;
+    r.prefix = 96;
+    return r;
+  }();
+  std::vector<AddressRange> out;
+  if (!range.v6 && range.overlaps(v4_loopback)) out.push_back(v6_loopback);
+  if (range.v6 && range.overlaps(v6_loopback)) out.push_back(v4_loopback);
+  if (range.v6 && range.prefix <= mapped.prefix && range.overlaps(mapped)) out.push_back(*AddressRange::parse("0.0.0.0/0"));
+  return out;
+}
+
 bool AddressPolicy::deny(std::string_view ranges) {
   std::vector<AddressRange> parsed;
   while (!ranges.empty()) {
@@ -86,6 +128,7 @@ bool AddressPolicy::deny(std::string_view ranges) {
       auto range = AddressRange::parse(item);
       if (!range) return false;
       parsed.push_back(*range);
+      for (const auto& also : equivalents(*range)) parsed.push_back(also);
     }
     if (comma == std::string_view::npos) break;
     ranges.remove_prefix(comma + 1);

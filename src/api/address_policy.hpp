@@ -24,19 +24,26 @@ struct AddressRange {
   unsigned prefix = 0;                   // bits
 
   // "10.0.0.0/8", "fd00::/8", or a single address ("192.0.2.1" = /32, "::1" = /128). Host bits
-  // set beyond the prefix are an error (a typo more often than intended).
+  // set beyond the prefix are an error (a typo more often than intended). An IPv4-mapped range
+  // ("::ffff:10.0.0.0/104") is returned as the IPv4 range it maps ("10.0.0.0/8").
   static std::optional<AddressRange> parse(std::string_view text);
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as a.b.c.d, always.
   bool contains(const sockaddr* address) const noexcept;
+  bool overlaps(const AddressRange& other) const noexcept;  // same family, one holds the other
 };
 
 class AddressPolicy {
  public:
   AddressPolicy();  // the ranges always refused
-  // Adds a comma-separated list of ranges; false (and nothing added) if one does not parse.
+  // Adds a comma-separated list of ranges, each with its equivalents in the other family (a
+  // part of 127.0.0.0/8 denies ::1 and ::1 denies 127.0.0.0/8; a v6 range holding the
+  // IPv4-mapped addresses denies IPv4); false (and nothing added) if one does not parse.
   bool deny(std::string_view ranges);
   bool allowed(const sockaddr* address) const noexcept;
 
  private:
+  static std::vector<AddressRange> equivalents(const AddressRange& range);
+
   std::vector<AddressRange> denied_;
 };
 

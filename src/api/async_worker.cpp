@@ -60,6 +60,12 @@ asio::awaitable<void> AsyncWorkers::run(std::shared_ptr<asio::steady_timer> time
     } else if (!leased->empty()) {
       co_await handle(std::move(leased->front()));
       continue;
+    } else if (completed_since_reclaim_.exchange(false)) {
+      // Nothing due: the burst is drained (or waiting on retries), a good moment for the
+      // vacuum's syncs. While calls keep coming the free pages are reused by new ones anyway.
+      if (auto reclaimed = co_await off_io(blocking_, [&] { return store_.reclaim_space(); }); !reclaimed) {
+        spdlog::warn("async queue: cannot give the space of completed calls back: {}", reclaimed.error().message);
+      }
     }
     timer->expires_after(options_.idle_poll);
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
@@ -135,6 +141,8 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
   }
   if (auto done = co_await off_io(blocking_, [&] { return store_.complete(call.id); }); !done) {
     spdlog::error("async call {}: cannot complete: {}", call.id, done.error().message);
+  } else {
+    completed_since_reclaim_ = true;
   }
 }
 

@@ -1,11 +1,16 @@
 #include "api/audit.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "api/callback.hpp"
@@ -38,8 +43,25 @@ std::string sign_webhook_body(const core::Secret& secret, std::string_view body)
 
 AuditLog::AuditLog(AuditOptions options) : options_(std::move(options)) {
   if (!options_.file.empty() && options_.file != "-") {
-    file_.open(options_.file, std::ios::app);
-    if (!file_) throw std::runtime_error("cannot open the audit log " + options_.file);
+    // 0600 from the first byte, whatever the umask lets through.
+    fd_ = ::open(options_.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot open the audit log " + options_.file + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+      const int e = errno;
+      ::close(fd_);
+      throw std::runtime_error("cannot stat the audit log " + options_.file + ": " + std::strerror(e));
+    }
+    // Tightened rather than refused: the file a previous version created 0644 is the common
+    // case, and refusing would stop the gateway at its first start after the upgrade. Only a
+    // regular file: a FIFO or a character device (a log shipper's pipe, /dev/stderr) is the
+    // operator's plumbing and is not ours to chmod.
+    if (S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0 && ::fchmod(fd_, st.st_mode & 0700) != 0) {
+      const int e = errno;
+      ::close(fd_);
+      throw std::runtime_error("the audit log " + options_.file + " is readable by others and cannot be made private (" +
+                               std::strerror(e) + "): chmod 600 it");
+    }
   }
   file_enabled_ = !options_.file.empty();
   if (!options_.webhook_url.empty()) sender_ = std::thread([this] { deliver(); });
@@ -52,6 +74,7 @@ AuditLog::~AuditLog() {
   }
   queue_cv_.notify_all();
   if (sender_.joinable()) sender_.join();
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void AuditLog::record(const AuditEvent& event) {
@@ -62,7 +85,17 @@ void AuditLog::record(const AuditEvent& event) {
     if (options_.file == "-") {
       std::cout << line << std::flush;
     } else {
-      file_ << line << std::flush;
+      // One write(2) of the whole line: with O_APPEND it lands in one piece even beside another
+      // writer. Short writes (a full disk) are retried; a failure is logged once, not per event.
+      std::string_view rest(line);
+      while (!rest.empty()) {
+        const auto n = ::write(fd_, rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        rest.remove_prefix(static_cast<std::size_t>(n));
+      }
+      if (!rest.empty() && !write_failed_) spdlog::error("cannot write the audit log {}: {}", options_.file, std::strerror(errno));
+      write_failed_ = !rest.empty();
     }
   }
   if (!options_.webhook_url.empty()) {

@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +43,10 @@ struct AuditOptions {
 
 class AuditLog {
  public:
+  // Opens (creating) the file mode 0600: it says who did what to which function. An existing
+  // regular file readable by others is made 0600 (an older gateway created it 0644); if that is
+  // not possible (another owner) the log is refused rather than kept readable. Throws when the
+  // file cannot be opened.
   explicit AuditLog(AuditOptions options);
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
@@ -58,7 +61,8 @@ class AuditLog {
   AuditOptions options_;
   bool file_enabled_ = false;
   std::mutex file_mu_;
-  std::ofstream file_;
+  int fd_ = -1;                 // the audit log file (O_APPEND: one write per line), or -1
+  bool write_failed_ = false;   // warned about already, until a write succeeds again
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<std::string> queue_;

@@ -10,6 +10,8 @@
 
 #include "api/address_policy.hpp"
 
+struct addrinfo;
+
 namespace faasgate::api {
 
 struct CallbackRequest {
@@ -31,7 +33,12 @@ CallbackOutcome post_callback(const CallbackRequest& request);
 
 // Why a caller's X-Callback-Url is refused when the call is accepted, or nullopt: it must be an
 // absolute http(s) URL of at most 2 KiB, and a literal IP address in it must be one the policy
-// allows. A host name is checked when the callback connects (it may resolve differently then).
+// allows. A host name (letters, digits, '-', '_', '.') is checked when the callback is made, on
+// every address it resolves to then; post_callback() connects only to those checked addresses.
 std::optional<std::string> refuse_callback_url(std::string_view url, const AddressPolicy& policy);
+
+// Why a name that resolved to `addresses` (getaddrinfo's list) is refused, or nullopt: one
+// address the policy refuses refuses the name, whatever the others are.
+std::optional<std::string> refuse_resolved(const addrinfo* addresses, const AddressPolicy& policy);
 
 }  // namespace faasgate::api

@@ -78,8 +78,23 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   }
   queued.body = std::move(call.request.body());
   queued.enqueued_at = s_.clock.now();
-  // 202 only once the call is durable: a crash after this point does not lose it.
-  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued); });
+  static const AsyncOptions default_async;
+  const auto& async = s_.async_workers ? s_.async_workers->options() : default_async;
+  const auto& limits = async.queue_limits;
+  // A body no drained queue could take is refused for good (413), not "later" (429).
+  if (const auto room = std::min(limits.max_bytes, limits.max_bytes_per_function); queued.body.size() > room) {
+    co_return error_reply(http::status::payload_too_large,
+                          "the body is larger than the async queue takes for one function (" + std::to_string(room) +
+                              " bytes)");
+  }
+  // 202 only once the call is durable: a crash after this point does not lose it. The store
+  // checks the queue's limits in the same transaction as the insert.
+  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued, limits); });
+  if (!stored && stored.error().code == store::StoreErrc::full) {
+    auto reply = error_reply(http::status::too_many_requests, "cannot queue the call: " + stored.error().message);
+    reply.response.set(http::field::retry_after, std::to_string(async.queue_full_retry_after.count()));
+    co_return reply;
+  }
   if (!stored) co_return error_reply(http::status::internal_server_error, "cannot queue the call: " + stored.error().message);
   if (s_.async_workers) s_.async_workers->wake();
   auto reply = status_only(http::status::accepted);

@@ -129,6 +129,7 @@ void Gateway::add_routes() {
 std::size_t Gateway::body_limit(const http::request_header<>& header) const {
   auto target = header.target();
   if (target.starts_with("/oauth/token")) return options_.max_token_request_bytes;
+  if (target.starts_with("/async-function/")) return options_.max_async_body_bytes;  // queued: kept on disk
   if (target.starts_with("/function/") || target.starts_with("/async-function/")) return options_.max_invoke_body_bytes;
   return options_.max_body_bytes;
 }

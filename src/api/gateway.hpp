@@ -44,6 +44,7 @@ struct GatewayOptions {
   std::string system_issuer;                        // e.g. http://127.0.0.1:8080
   std::size_t max_body_bytes = 1 << 20;             // /system API bodies
   std::size_t max_invoke_body_bytes = 32 << 20;     // function invocations
+  std::size_t max_async_body_bytes = 1 << 20;       // queued (async) invocations, as upstream's queue
   std::size_t max_token_request_bytes = 64 * 1024;
   std::size_t max_log_streams = 256;            // logs with follow, open at once
   std::size_t max_log_streams_per_caller = 8;   // the same, per subject (or the admin)

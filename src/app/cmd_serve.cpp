@@ -46,6 +46,12 @@ struct ServeOptions {
   unsigned threads = 0;
   unsigned busy_poll_us = 0;
   std::string callback_deny;
+  // The async queue's bounds (api::AsyncOptions explains the defaults).
+  std::uint64_t async_max_body = 1 << 20;
+  std::uint64_t async_max_queued = 10'000;
+  std::uint64_t async_max_queued_bytes = 256ull << 20;
+  std::uint64_t async_max_queued_per_function = 1'000;
+  std::uint64_t async_max_queued_bytes_per_function = 64ull << 20;
   std::string log_level = "info";
   std::string jwks_refetch_cooldown = "30s";
   std::string audit_log;
@@ -283,6 +289,23 @@ int serve(ServeOptions o) {
     std::cerr << "faasgate serve: --callback-deny must be a comma-separated list of addresses or CIDR ranges\n";
     return 2;
   }
+  const std::pair<std::uint64_t, const char*> async_limits[] = {
+      {o.async_max_body, "--async-max-body"},
+      {o.async_max_queued, "--async-max-queued"},
+      {o.async_max_queued_bytes, "--async-max-queued-bytes"},
+      {o.async_max_queued_per_function, "--async-max-queued-per-function"},
+      {o.async_max_queued_bytes_per_function, "--async-max-queued-bytes-per-function"}};
+  for (const auto& [value, flag] : async_limits) {
+    if (value == 0) {  // 0 would refuse every async call: surely not what was meant
+      std::cerr << "faasgate serve: " << flag << " must be at least 1\n";
+      return 2;
+    }
+  }
+  async_options.queue_limits = {.max_calls = o.async_max_queued,
+                                .max_bytes = o.async_max_queued_bytes,
+                                .max_calls_per_function = o.async_max_queued_per_function,
+                                .max_bytes_per_function = o.async_max_queued_bytes_per_function};
+  gateway_options.max_async_body_bytes = static_cast<std::size_t>(o.async_max_body);
   api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock, async_options);
   gateway_options.version = kVersion;
   gateway_options.commit = kCommit;
@@ -376,6 +399,22 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--callback-deny", o->callback_deny,
                      "Addresses or CIDR ranges async callbacks may not connect to, comma-separated, besides "
                      "link-local and unspecified addresses (always refused)");
+  command.add_option("--async-max-body", o->async_max_body, "Largest body of an async call, e.g. 1MiB (413 above)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  command.add_option("--async-max-queued", o->async_max_queued, "Async calls queued at most, all functions together (429 beyond)")
+      ->capture_default_str();
+  command.add_option("--async-max-queued-bytes", o->async_max_queued_bytes,
+                     "Bytes (bodies and kept results) the async queue holds at most, e.g. 256MiB (429 beyond)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  command.add_option("--async-max-queued-per-function", o->async_max_queued_per_function,
+                     "Async calls queued at most for one function (429 beyond)")
+      ->capture_default_str();
+  command.add_option("--async-max-queued-bytes-per-function", o->async_max_queued_bytes_per_function,
+                     "Bytes queued at most for one function, e.g. 64MiB (429 beyond)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   command.add_option("--threads", o->threads, "Threads serving connections (default: one per core)");
   command
       .add_option("--busy-poll-us", o->busy_poll_us,

@@ -198,9 +198,23 @@ Result<core::Secret> MemoryStore::secret_value(const model::SecretRef& ref) {
 
 // ---- the async queue ----------------------------------------------------------------------
 
-Result<void> MemoryStore::enqueue(const AsyncCall& call) {
+Result<void> MemoryStore::enqueue(const AsyncCall& call, const QueueLimits& limits) {
   if (auto bad = detail::check_call_id(call.id)) return core::fail(*bad);
   std::lock_guard lock(mu_);
+  // Counted under the same lock as the insert: no other enqueue can slip in between.
+  if (!detail::unlimited(limits)) {
+    detail::QueueUsage all, function;
+    for (const auto& [id, q] : calls_) {
+      const auto bytes = detail::call_bytes(q.call);
+      ++all.calls;
+      all.bytes += bytes;
+      if (q.call.function == call.function && q.call.namespace_ == call.namespace_) {
+        ++function.calls;
+        function.bytes += bytes;
+      }
+    }
+    if (auto full = detail::check_room(call, limits, all, function)) return core::fail(*full);
+  }
   Queued queued{call, next_seq_, call.enqueued_at, std::nullopt};
   if (!call.result_status) {  // as SqliteStore: a result without a status is not kept
     queued.call.result_body.clear();
@@ -271,6 +285,8 @@ Result<void> MemoryStore::release_leases() {
   for (auto& [id, q] : calls_) q.lease_until.reset();
   return {};
 }
+
+Result<void> MemoryStore::reclaim_space() { return {}; }  // erased calls' memory is freed at once
 
 Result<void> MemoryStore::add_revocation(const Revocation& revocation) {
   if (revocation.value.empty()) return core::fail(StoreError{StoreErrc::invalid, "a revocation needs a subject or a jti"});

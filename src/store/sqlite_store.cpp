@@ -264,6 +264,25 @@ struct SqliteStore::Impl {
     return {};
   }
 
+  // The whole queue's usage and that of one function, as QueueLimits counts it, in one scan.
+  // length() of a BLOB column reads the record header, not the blob's overflow pages.
+  Result<std::pair<detail::QueueUsage, detail::QueueUsage>> queue_usage(const std::string& ns,
+                                                                          const std::string& function) {
+    auto stmt = prepare(
+        "SELECT count(*), coalesce(sum(length(body) + coalesce(length(result_body), 0)), 0), "
+        "coalesce(sum(ns = ?1 AND function = ?2), 0), "
+        "coalesce(sum(CASE WHEN ns = ?1 AND function = ?2 THEN length(body) + coalesce(length(result_body), 0) "
+        "ELSE 0 END), 0) FROM async_calls");
+    if (!stmt) return core::fail(stmt.error());
+    Query q(*stmt);
+    q.text(1, ns).text(2, function);
+    if (int rc = q.step(); rc != SQLITE_ROW) return core::fail(io("cannot count the async queue", rc));
+    auto n = [&](int c) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, q.col_int(c))); };
+    return std::pair(detail::QueueUsage{n(0), n(1)}, detail::QueueUsage{n(2), n(3)});
+  }
+
+  Result<void> insert_call(const AsyncCall& call);
+
   Result<void> migrate(std::size_t target) {
     auto current = user_version();
     if (!current) return core::fail(current.error());
@@ -414,6 +433,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   sqlite3_extended_result_codes(impl->db, 1);
   sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
 
+  // Space given back: the async queue's bodies come and go in bursts, and without auto_vacuum
+  // the file never shrinks below its high-water mark (reclaim_space() hands the free pages
+  // back). The mode takes effect only if set before the first table is created, so first of
+  // all; a database created without it is converted by a VACUUM below.
+  if (auto r = impl->exec("PRAGMA auto_vacuum = INCREMENTAL", "cannot configure the database"); !r) {
+    return core::fail(std::move(r).error());
+  }
+
   {
     // journal_mode answers with the mode in force: anything but "wal" (e.g. a file system
     // without shared memory) is refused rather than silently less durable.
@@ -428,7 +455,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   }
   // FULL: each commit is fsynced before enqueue() returns (WAL + NORMAL survives kill -9 but
   // not a power cut; the async queue promises both). foreign_keys must be set outside a transaction.
-  if (auto r = impl->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "cannot configure the database"); !r) {
+  // journal_size_limit: a checkpoint cuts the WAL back to 4 MiB instead of leaving it as large
+  // as the biggest burst of writes made it.
+  if (auto r = impl->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 4194304",
+                          "cannot configure the database");
+      !r) {
     return core::fail(std::move(r).error());
   }
 
@@ -438,6 +469,25 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
     return impl->load_key(key_path);
   });
   if (!opened) return core::fail(std::move(opened).error());
+
+  // A database created by a gateway from before auto_vacuum (or by hand) is converted once: the
+  // mode of an existing database changes only with a VACUUM, which rewrites the file (it needs
+  // as much free space again, once; the next opens find the mode set and skip this).
+  {
+    std::int64_t mode = 0;
+    {
+      auto stmt = impl->prepare("PRAGMA auto_vacuum");
+      if (!stmt) return core::fail(stmt.error());
+      Query q(*stmt);
+      if (rc = q.step(); rc != SQLITE_ROW) return core::fail(impl->io("cannot read the auto_vacuum mode", rc));
+      mode = q.col_int(0);
+    }
+    if (mode != 2) {  // 2: incremental (the pragma above set it on the connection, for the VACUUM)
+      if (auto r = impl->exec("VACUUM", "cannot convert the database to incremental auto_vacuum"); !r) {
+        return core::fail(std::move(r).error());
+      }
+    }
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -699,10 +749,24 @@ Result<core::Secret> SqliteStore::secret_value(const model::SecretRef& ref) {
 
 // ---- the async queue ----------------------------------------------------------------------
 
-Result<void> SqliteStore::enqueue(const AsyncCall& call) {
+Result<void> SqliteStore::enqueue(const AsyncCall& call, const QueueLimits& limits) {
   if (auto bad = detail::check_call_id(call.id)) return core::fail(*bad);
   std::lock_guard lock(impl_->mu);
-  auto stmt = impl_->prepare(
+  // One write transaction for the count and the insert: BEGIN IMMEDIATE holds the write lock
+  // from the count on, so no other connection (or process) can enqueue in between. The commit
+  // is fsynced (synchronous=FULL) before this returns.
+  return impl_->transaction([&]() -> Result<void> {
+    if (!detail::unlimited(limits)) {
+      auto used = impl_->queue_usage(call.namespace_, call.function);
+      if (!used) return core::fail(used.error());
+      if (auto full = detail::check_room(call, limits, used->first, used->second)) return core::fail(*full);
+    }
+    return impl_->insert_call(call);
+  });
+}
+
+Result<void> SqliteStore::Impl::insert_call(const AsyncCall& call) {
+  auto stmt = prepare(
       "INSERT INTO async_calls (id, function, ns, method, path, query, headers, body, callback_url, enqueued_at, "
       "attempts, due_at, lease_until, result_status, result_body, result_headers, duration_seconds) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, NULL, ?12, ?13, ?14, ?15)");
@@ -717,8 +781,7 @@ Result<void> SqliteStore::enqueue(const AsyncCall& call) {
     q.null(12).null(13).null(14);
   }
   q.real(15, call.duration_seconds);
-  // Autocommit: with synchronous=FULL the row is on disk when step() returns.
-  return impl_->write_one(q, detail::call_label(call.id));
+  return write_one(q, detail::call_label(call.id));
 }
 
 Result<std::vector<AsyncCall>> SqliteStore::lease_calls(std::size_t max, core::Instant now, std::chrono::seconds lease) {
@@ -808,6 +871,27 @@ Result<void> SqliteStore::release_leases() {
   Query q(*stmt);
   if (int rc = q.step(); rc != SQLITE_DONE) return core::fail(impl_->io("cannot release the async queue's leases", rc));
   return {};
+}
+
+// Completed calls leave free pages behind; with auto_vacuum=INCREMENTAL they can be handed back.
+// Below kReclaimMinBytes of free pages nothing is done: new calls reuse free pages anyway, and a
+// vacuum and a checkpoint cost syncs. The checkpoint (TRUNCATE) is what shrinks the files: in
+// WAL mode the vacuum's truncation reaches the database file only when the WAL is checkpointed.
+Result<void> SqliteStore::reclaim_space() {
+  constexpr std::int64_t kReclaimMinBytes = 1 << 20;
+  std::lock_guard lock(impl_->mu);
+  std::int64_t free_bytes = 0;
+  {
+    auto stmt = impl_->prepare("SELECT freelist_count * page_size FROM pragma_freelist_count, pragma_page_size");
+    if (!stmt) return core::fail(stmt.error());
+    Query q(*stmt);
+    if (int rc = q.step(); rc != SQLITE_ROW) return core::fail(impl_->io("cannot read the free page count", rc));
+    free_bytes = q.col_int(0);
+  }
+  if (free_bytes < kReclaimMinBytes) return {};
+  if (auto r = impl_->exec("PRAGMA incremental_vacuum", "cannot give free pages back"); !r) return r;
+  // Busy (another connection reading) is not an error: the next checkpoint finishes the job.
+  return impl_->exec("PRAGMA wal_checkpoint(TRUNCATE)", "cannot checkpoint the WAL");
 }
 
 Result<void> SqliteStore::add_revocation(const Revocation& revocation) {

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <thread>
 
 #include "core/files.hpp"
 #include "store/secret_box.hpp"
@@ -98,8 +100,8 @@ TEST_F(SqliteStoreTest, EverythingSurvivesCloseAndReopen) {
     ASSERT_TRUE(s->create_function(fn, kT0));
     ASSERT_TRUE(s->add_invocations("team", "echo", 9));
     ASSERT_TRUE(s->create_secret({"pw", "team"}, core::Secret(std::string(kPlain))));
-    ASSERT_TRUE(s->enqueue(call("queued")));
-    ASSERT_TRUE(s->enqueue(call("leased")));
+    ASSERT_TRUE(s->enqueue(call("queued"), {}));
+    ASSERT_TRUE(s->enqueue(call("leased"), {}));
     ASSERT_TRUE(s->retry_later("queued", kT0 + 10s));
     ASSERT_EQ(s->lease_calls(1, kT0, 60s)->size(), 1u);  // "leased"
   }
@@ -133,7 +135,7 @@ TEST_F(SqliteStoreTest, AnEnqueuedCallSurvivesKill9) {
   if (pid == 0) {
     ::close(ready[0]);
     auto s = SqliteStore::open(db(), dir_.path());
-    if (!s || !(*s)->enqueue(call("survivor"))) ::_exit(1);
+    if (!s || !(*s)->enqueue(call("survivor"), {})) ::_exit(1);
     char ok = 'y';
     (void)::write(ready[1], &ok, 1);
     ::pause();  // killed here, with the connection still open and nothing closed cleanly
@@ -296,7 +298,7 @@ TEST_F(SqliteStoreTest, MigratesADatabaseFromAnOlderVersion) {
     ASSERT_TRUE(old->create_function(fn, kT0));
     ASSERT_TRUE(old->create_secret({"pw", "team"}, core::Secret(std::string(kPlain))));
     // Version 1 had no queue.
-    EXPECT_EQ(old->enqueue(call("c")).error().code, StoreErrc::io);
+    EXPECT_EQ(old->enqueue(call("c"), {}).error().code, StoreErrc::io);
   }
   EXPECT_EQ(scalar("PRAGMA user_version"), "1");
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'async_calls'"), "0");
@@ -305,7 +307,7 @@ TEST_F(SqliteStoreTest, MigratesADatabaseFromAnOlderVersion) {
   EXPECT_EQ(*s->schema_version(), SqliteStore::latest_schema_version());
   EXPECT_TRUE(s->get_function("team", "echo"));
   EXPECT_EQ(s->secret_value({"pw", "team"})->reveal(), kPlain);
-  ASSERT_TRUE(s->enqueue(call("c")));
+  ASSERT_TRUE(s->enqueue(call("c"), {}));
   EXPECT_EQ(s->lease_calls(1, kT0, 30s)->size(), 1u);
   // Opening again is a no-op.
   s.reset();
@@ -340,6 +342,89 @@ TEST_F(SqliteStoreTest, UnopenableDatabaseIsAnIoError) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, StoreErrc::io);
   EXPECT_FALSE(SqliteStore::open(db(), dir_.path(), {.migrate_to = 0}));
+}
+
+// ---- the queue's disk space ----------------------------------------------------------------
+
+std::uintmax_t size_or_zero(const fs::path& p) {
+  std::error_code ec;
+  auto n = fs::file_size(p, ec);
+  return ec ? 0 : n;
+}
+
+// A burst of big calls, drained: the file gives the space back instead of staying at its
+// high-water mark (the database file and its WAL together, as `du` sees the data directory).
+TEST_F(SqliteStoreTest, DrainedQueueGivesItsSpaceBack) {
+  auto s = open_ok();
+  ASSERT_TRUE(s);
+  auto on_disk = [&] { return size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal")); };
+  const auto empty = on_disk();
+  constexpr int kCalls = 32;
+  for (int i = 0; i < kCalls; ++i) {
+    auto c = call("big-" + std::to_string(i));
+    c.body = std::string(256 * 1024, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(s->enqueue(c, {}));
+  }
+  ASSERT_GE(on_disk(), empty + 8u * 1024 * 1024);
+  for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(s->complete("big-" + std::to_string(i)));
+  ASSERT_TRUE(s->reclaim_space());
+  EXPECT_LT(on_disk(), empty + 1024 * 1024) << "a drained queue leaves no more than 1 MiB behind";
+  // Still a working database, in WAL mode.
+  ASSERT_TRUE(s->enqueue(call("after"), {}));
+  EXPECT_EQ(*s->queue_depth(), 1u);
+  EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
+}
+
+// A database made by a gateway from before auto_vacuum is converted once, when it is opened,
+// keeping everything in it; after that it gives space back as a new one does.
+TEST_F(SqliteStoreTest, ADatabaseWithoutAutoVacuumIsConvertedAtOpen) {
+  {
+    auto s = open_ok();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->create_secret({"pw", "openfaas-fn"}, core::Secret(std::string(kPlain))));
+    ASSERT_TRUE(s->enqueue(call("kept"), {}));
+  }
+  sql("PRAGMA auto_vacuum = NONE; VACUUM");
+  ASSERT_EQ(scalar("PRAGMA auto_vacuum"), "0") << "the database is now as an older gateway left it";
+  auto s = open_ok();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(scalar("PRAGMA auto_vacuum"), "2");  // incremental
+  EXPECT_EQ(s->secret_value({"pw", "openfaas-fn"})->reveal(), kPlain);
+  EXPECT_EQ(*s->queue_depth(), 1u);
+  for (int i = 0; i < 16; ++i) {
+    auto c = call("big-" + std::to_string(i));
+    c.body = std::string(256 * 1024, 'x');
+    ASSERT_TRUE(s->enqueue(c, {}));
+  }
+  const auto full = size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal"));
+  for (int i = 0; i < 16; ++i) ASSERT_TRUE(s->complete("big-" + std::to_string(i)));
+  ASSERT_TRUE(s->reclaim_space());
+  EXPECT_LT(size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal")), full / 2);
+}
+
+// The limits hold across connections too (another process on the same file, as a second
+// gateway would be): the count and the insert are one write transaction.
+TEST_F(SqliteStoreTest, QueueLimitsHoldAcrossConnections) {
+  auto a = open_ok();
+  auto b = open_ok();
+  ASSERT_TRUE(a && b);
+  QueueLimits limits;
+  limits.max_calls = 4;
+  std::atomic<int> accepted{0}, other{0};
+  auto run = [&](SqliteStore& s, const std::string& prefix) {
+    for (int i = 0; i < 10; ++i) {
+      auto r = s.enqueue(call(prefix + std::to_string(i)), limits);
+      if (r) ++accepted;
+      else if (r.error().code != StoreErrc::full) ++other;
+    }
+  };
+  std::thread ta([&] { run(*a, "a"); });
+  std::thread tb([&] { run(*b, "b"); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(accepted.load(), 4);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(*a->queue_depth(), 4u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 """End to end: the functions platform, as a new user would drive it with curl and the README."""
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -415,6 +416,41 @@ spec:
             idp.close()
 
 
+class DualStackReceiver:
+    """Answers 200 to any request on every loopback address, IPv4 and IPv6 alike, and counts them:
+    a callback that reaches this host by any route is seen."""
+
+    def __init__(self):
+        self.calls = 0
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.calls += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+
+            def server_bind(self):
+                self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                super().server_bind()
+
+        self.server = Server(("::", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class CallbackAddressTest(unittest.TestCase):
     """The gateway makes the callback request, so it refuses addresses a caller should not reach."""
 
@@ -440,6 +476,28 @@ class CallbackAddressTest(unittest.TestCase):
             gw.close()
             receiver.close()
 
+    def test_denying_the_ipv4_loopback_denies_localhost_and_ipv6_loopback(self):
+        receiver = DualStackReceiver()
+        gw = Gateway(extra_args=["--callback-deny", "127.0.0.0/8"])
+        try:
+            self.assertEqual(gw.api("POST", "/system/functions", deployment("echo", "cat")).status, 202)
+            # [::1] is the same host as 127.0.0.1: refused when offered.
+            r = harness.request("POST", gw.url + "/async-function/echo", body="x",
+                                headers={"X-Callback-Url": "http://[::1]:%d/" % receiver.port})
+            self.assertEqual(r.status, 400, r.body)
+            self.assertIn(b"does not call back", r.body)
+            # localhost resolves to 127.0.0.1 and/or ::1: whichever, the callback is never made.
+            r = harness.request("POST", gw.url + "/async-function/echo", body="x",
+                                headers={"X-Callback-Url": "http://localhost:%d/" % receiver.port})
+            self.assertEqual(r.status, 202, r.body)
+            gw.wait_until(lambda: gw.logs().count("callback not sent") == 1, timeout=30,
+                          message="the callback to be refused")
+            time.sleep(0.5)
+            self.assertEqual(receiver.calls, 0)
+        finally:
+            gw.close()
+            receiver.close()
+
     def test_bad_callback_deny_is_a_usage_error(self):
         data_dir = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, data_dir, True)
@@ -447,6 +505,99 @@ class CallbackAddressTest(unittest.TestCase):
                                "--data-dir", data_dir], capture_output=True, text=True, timeout=30)
         self.assertEqual(proc.returncode, 2)
         self.assertIn("--callback-deny", proc.stderr)
+
+
+class AsyncLimitsTest(unittest.TestCase):
+    """The async queue is bounded: bodies (413), calls and bytes queued (429 with Retry-After)."""
+
+    def test_an_async_body_over_its_limit_is_413_and_nothing_is_queued(self):
+        gw = Gateway()
+        try:
+            self.assertEqual(gw.api("POST", "/system/functions", deployment("echo", "cat")).status, 202)
+            big = "x" * ((1 << 20) + 1)  # the default --async-max-body is 1 MiB, as upstream's queue
+            r = harness.request("POST", gw.url + "/async-function/echo", body=big)
+            self.assertEqual(r.status, 413, r.body)
+            self.assertEqual(harness.request("POST", gw.url + "/function/echo", body=big).status, 200,
+                             "a synchronous call keeps its own, larger limit")
+            self.assertEqual(harness.request("POST", gw.url + "/async-function/echo", body="x" * (1 << 20)).status, 202)
+        finally:
+            gw.close()
+        small = Gateway(extra_args=["--async-max-body", "1KiB"])
+        try:
+            self.assertEqual(small.api("POST", "/system/functions", deployment("echo", "cat")).status, 202)
+            self.assertEqual(harness.request("POST", small.url + "/async-function/echo", body="x" * 1025).status, 413)
+            self.assertEqual(harness.request("POST", small.url + "/async-function/echo", body="x" * 1024).status, 202)
+        finally:
+            small.close()
+
+    def test_a_full_queue_answers_429_with_retry_after_until_it_drains(self):
+        receiver = CallbackReceiver()
+        gw = Gateway(extra_args=["--async-max-queued-per-function", "2", "--async-max-queued-bytes", "1MiB"])
+        try:
+            r = gw.api("POST", "/system/functions", deployment("slow", "sh -c 'sleep 2; cat'"))
+            self.assertEqual(r.status, 202, r.body)
+            self.assertEqual(gw.api("POST", "/system/functions", deployment("big", "sh -c 'sleep 2; cat'")).status, 202)
+            self.assertEqual(gw.api("POST", "/system/functions", deployment("other", "cat")).status, 202)
+            accepted = []
+            for i in range(2):
+                r = harness.request("POST", gw.url + "/async-function/slow", body="call-%d" % i,
+                                    headers={"X-Callback-Url": receiver.url})
+                self.assertEqual(r.status, 202, r.body)
+                accepted.append(r.headers["X-Call-Id"])
+            # Running (leased) calls still hold their places: the third finds the function full.
+            r = harness.request("POST", gw.url + "/async-function/slow", body="one too many")
+            self.assertEqual(r.status, 429, r.body)
+            self.assertEqual(r.headers["Retry-After"], "5")
+            self.assertIn("limit of 2 calls", r.json()["message"])
+            self.assertIn("slow.openfaas-fn", r.json()["message"])
+            # Other functions have their own room, within the limit on all bytes queued (1 MiB):
+            # "big" holds 1,000,000 of them for two seconds.
+            r = harness.request("POST", gw.url + "/async-function/big", body="y" * 1000000)
+            self.assertEqual(r.status, 202, r.body)
+            r = harness.request("POST", gw.url + "/async-function/other", body="z" * 100000)
+            self.assertEqual(r.status, 429, r.body)
+            self.assertEqual(r.headers["Retry-After"], "5")
+            self.assertIn("limit of 1048576 bytes", r.json()["message"])
+            self.assertEqual(harness.request("POST", gw.url + "/async-function/other", body="x").status, 202)
+            # Once the calls complete, their places are free again.
+            gw.wait_until(lambda: set(accepted) <= receiver.call_ids(), timeout=30, message="the callbacks")
+            gw.wait_until(lambda: harness.request("POST", gw.url + "/async-function/slow", body="later").status == 202,
+                          timeout=15, message="the queue to take calls again")
+        finally:
+            gw.close()
+            receiver.close()
+
+    def test_the_database_gives_a_drained_burst_back(self):
+        receiver = CallbackReceiver()
+        gw = Gateway()
+        try:
+            self.assertEqual(gw.api("POST", "/system/functions",
+                                    deployment("sink", "sh -c 'sleep 1; cat >/dev/null'")).status, 202)
+            body = "b" * (1 << 20)
+            accepted = []
+            for _ in range(24):
+                r = harness.request("POST", gw.url + "/async-function/sink", body=body,
+                                    headers={"X-Callback-Url": receiver.url})
+                self.assertEqual(r.status, 202)
+                accepted.append(r.headers["X-Call-Id"])
+            db = os.path.join(gw.data_dir, "faasgate.db")
+
+            def on_disk():
+                return sum(os.path.getsize(p) for p in (db, db + "-wal") if os.path.exists(p))
+            self.assertGreater(on_disk(), 12 << 20)  # 4 workers take a call a second: most wait
+            gw.wait_until(lambda: set(accepted) <= receiver.call_ids(), timeout=60, message="every callback")
+            gw.wait_until(lambda: on_disk() < 8 << 20, timeout=15, message="the database to shrink")
+        finally:
+            gw.close()
+            receiver.close()
+
+    def test_zero_limits_are_a_usage_error(self):
+        data_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, data_dir, True)
+        proc = subprocess.run([harness.FAASGATE_BIN, "serve", "--async-max-queued", "0", "--listen", "127.0.0.1:0",
+                               "--data-dir", data_dir], capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--async-max-queued", proc.stderr)
 
 
 class AsyncDurabilityTest(unittest.TestCase):
