@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -53,6 +55,8 @@ struct ServeOptions {
   std::uint64_t async_max_queued_per_function = 1'000;
   std::uint64_t async_max_queued_bytes_per_function = 64ull << 20;
   std::string log_level = "info";
+  bool unsafe_no_isolation = false;
+  unsigned function_uid = 65532;
   std::string jwks_refetch_cooldown = "30s";
   std::string audit_log;
   std::string audit_webhook;
@@ -117,6 +121,46 @@ void setup_logging(const std::string& level) {
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
+}
+
+// Function processes run in a sandbox (provider/sandbox.hpp, docs/isolation.md) that hides the
+// data directory and every file named on the command line. A machine that cannot give it stops
+// the gateway here, naming what is missing, unless the operator says --unsafe-no-isolation.
+core::Expected<provider::SandboxOptions, std::string> sandbox_options(const ServeOptions& o, const fs::path& work_dir) {
+  provider::SandboxOptions sandbox;
+  if (o.unsafe_no_isolation) {
+    spdlog::warn("--unsafe-no-isolation: function processes run as the gateway's user and see its files, its "
+                 "processes and its network; any Function:Create grant is a takeover of the gateway");
+    return sandbox;
+  }
+  sandbox.enabled = true;
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    if (o.function_uid == 0) return core::fail(std::string("--function-uid must not be 0"));
+    sandbox.run_as_uid = static_cast<uid_t>(o.function_uid);
+    sandbox.run_as_gid = static_cast<gid_t>(o.function_uid);
+  }
+  for (const auto& named : {o.data_dir, o.iam_dir, o.issuer_key, o.admin_password_file, o.audit_log,
+                            o.audit_webhook_secret_file}) {
+    if (named.empty() || named == "-") continue;
+    std::error_code ec;
+    auto path = fs::weakly_canonical(named, ec);
+    if (!ec) sandbox.hidden.push_back(std::move(path));
+  }
+  // Functions pass through the data directory to theirs; as root, as a user of their own, who
+  // may not list it (0711) and owns nothing in it but their own directories.
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  const auto passable = root ? fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec : fs::perms::owner_all;
+  fs::permissions(o.data_dir, passable, ec);
+  fs::permissions(work_dir, passable, ec);
+  if (auto probed = provider::probe(sandbox, work_dir); !probed) {
+    return core::fail("cannot isolate function processes: " + probed.error() +
+                      "\n  (install bubblewrap and util-linux, allow unprivileged user namespaces, or - knowing that "
+                      "any tenant who may deploy a function then owns the gateway - run with --unsafe-no-isolation)");
+  }
+  spdlog::info("function processes run sandboxed{}", root ? " as uid " + std::to_string(o.function_uid) : std::string());
+  return sandbox;
 }
 
 int serve(ServeOptions o) {
@@ -243,6 +287,12 @@ int serve(ServeOptions o) {
   }
   provider::RuntimeOptions runtime_options;
   runtime_options.work_dir = fs::path(o.data_dir) / "functions";
+  if (auto sandbox = sandbox_options(o, runtime_options.work_dir); !sandbox) {
+    std::cerr << "faasgate serve: " << sandbox.error() << "\n";
+    return 1;
+  } else {
+    runtime_options.sandbox = std::move(*sandbox);
+  }
   provider::Runtime runtime(io, runtime_options);
   platform::Platform platform(**store, runtime);
   platform.restore();
@@ -424,6 +474,13 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--jwks-refetch-cooldown", o->jwks_refetch_cooldown,
                      "Least time between two fetches of one issuer's keys (unknown kids trigger a fetch)")
       ->capture_default_str();
+  command.add_option("--function-uid", o->function_uid,
+                     "When the gateway runs as root: the unprivileged user (and group) id function processes run "
+                     "as; no other process should use it")
+      ->capture_default_str();
+  command.add_flag("--unsafe-no-isolation", o->unsafe_no_isolation,
+                   "Run function processes without a sandbox: they see the gateway's files, processes and network "
+                   "(only for machines without user namespaces, and only with trusted functions)");
   command.add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   return [o] { return serve(*o); };
 }

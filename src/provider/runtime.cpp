@@ -110,20 +110,27 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Creates `dir` if needed as a private (0700) real directory; refuses a symlink in its place.
-core::Expected<void, std::string> private_dir(const std::filesystem::path& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+// Creates `dir` if needed as a private (0700, or passable 0711) real directory; refuses a symlink
+// in its place.
+core::Expected<void, std::string> private_dir(const std::filesystem::path& dir, mode_t mode = 0700) {
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
     return core::fail("cannot create " + dir.string() + ": " + std::strerror(errno));
   }
   struct stat st;
   if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return core::fail(dir.string() + " is not a directory");
   }
-  if ((st.st_mode & 07777) != 0700 && ::chmod(dir.c_str(), 0700) != 0) {
+  if ((st.st_mode & 07777) != mode && ::chmod(dir.c_str(), mode) != 0) {
     return core::fail("cannot chmod " + dir.string() + ": " + std::strerror(errno));
   }
   return {};
 }
+
+// When functions run as a user of their own (the gateway is root), that user owns its directory
+// and its secrets (the directories above are passable, 0711, not listable: `serve` makes the
+// data directory so); nothing else of the data directory is theirs.
+struct Compiled;
+core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const Compiled& c);
 
 // The immutable, validated form of one deployment.
 struct Compiled {
@@ -137,7 +144,22 @@ struct Compiled {
   std::uint32_t max_inflight = 0;  // 0: no limit of its own
   std::filesystem::path dir;
   std::filesystem::path secrets_dir;
+  SandboxLimits limits;
 };
+
+core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const Compiled& c) {
+  const auto& sandbox = o.sandbox;
+  if (!sandbox.enabled || !sandbox.run_as_uid) return {};
+  const uid_t uid = *sandbox.run_as_uid;
+  const gid_t gid = sandbox.run_as_gid.value_or(uid);
+  std::error_code ec;
+  std::vector<std::filesystem::path> owned = {c.dir, c.secrets_dir};
+  for (const auto& entry : std::filesystem::directory_iterator(c.secrets_dir, ec)) owned.push_back(entry.path());
+  for (const auto& path : owned) {
+    if (::lchown(path.c_str(), uid, gid) != 0) return core::fail("cannot chown " + path.string() + ": " + std::strerror(errno));
+  }
+  return {};
+}
 
 core::Expected<std::shared_ptr<Compiled>, RuntimeError> compile(const RuntimeOptions& o, const FunctionSpec& spec) {
   const auto& d = spec.deployment;
@@ -180,6 +202,13 @@ core::Expected<std::shared_ptr<Compiled>, RuntimeError> compile(const RuntimeOpt
   auto argv = split_command(d.env_process);
   if (!argv) return core::fail(error(RuntimeErrc::bad_command, "envProcess is empty or has an unterminated quote"));
   c->argv = std::move(*argv);
+
+  auto limits = limits_for(d.limits ? d.limits->memory : std::string());
+  if (!limits) {
+    return core::fail(error(RuntimeErrc::invalid_spec,
+                            "limits.memory must be a quantity of at least 16Mi, like 128Mi or 1G"));
+  }
+  c->limits = *limits;
 
   c->dir = o.work_dir / c->ns / c->name;
   c->secrets_dir = c->dir / "secrets";
@@ -367,8 +396,14 @@ struct State : std::enable_shared_from_this<State> {
     auto exe = detail::find_executable(spec.argv.front(), spec.path_var, spec.dir);
     if (!exe) return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + spec.argv.front()));
     detail::SpawnOptions so;
-    so.executable = std::move(*exe);
-    so.argv = spec.argv;
+    if (options.sandbox.enabled) {
+      auto command = sandboxed(options.sandbox, spec.limits, spec.dir, spec.secrets_dir, *exe, spec.argv);
+      so.executable = std::move(command.executable);
+      so.argv = std::move(command.argv);
+    } else {
+      so.executable = std::move(*exe);
+      so.argv = spec.argv;
+    }
     so.env = env_list(env);
     so.cwd = spec.dir;
     so.stdin_socket = stdin_socket;
@@ -819,8 +854,11 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
     std::lock_guard files(st.files_mu);
     std::error_code ec;
     std::filesystem::create_directories(st.options.work_dir, ec);
-    for (const auto& dir : {st.options.work_dir, st.options.work_dir / c->ns, c->dir, c->secrets_dir}) {
-      if (auto r = private_dir(dir); !r) return core::fail(error(RuntimeErrc::io_failed, r.error()));
+    // With a user of their own, functions must pass through the directories above theirs.
+    const mode_t above = st.options.sandbox.enabled && st.options.sandbox.run_as_uid ? 0711 : 0700;
+    for (const auto& [dir, mode] : {std::pair{st.options.work_dir, above}, std::pair{st.options.work_dir / c->ns, above},
+                                    std::pair{c->dir, mode_t{0700}}, std::pair{c->secrets_dir, mode_t{0700}}}) {
+      if (auto r = private_dir(dir, mode); !r) return core::fail(error(RuntimeErrc::io_failed, r.error()));
     }
     // Each secret is written atomically (a reader sees the old value or the new one) with mode 0600.
     std::set<std::string> wanted(spec.deployment.secrets.begin(), spec.deployment.secrets.end());
@@ -828,6 +866,7 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
       auto r = core::write_file_atomic(c->secrets_dir / name, spec.secrets.at(name).reveal(), 0600);
       if (!r) return core::fail(error(RuntimeErrc::io_failed, "cannot write secret " + name + ": " + r.error()));
     }
+    if (auto r = hand_to_functions_user(st.options, *c); !r) return core::fail(error(RuntimeErrc::io_failed, r.error()));
     for (const auto& entry : std::filesystem::directory_iterator(c->secrets_dir, ec)) {
       if (!wanted.count(entry.path().filename().string())) std::filesystem::remove_all(entry.path(), ec);
     }

@@ -31,6 +31,7 @@
 #include "core/secret.hpp"
 #include "model/model.hpp"
 #include "provider/logs.hpp"
+#include "provider/sandbox.hpp"
 
 namespace faasgate::provider {
 
@@ -60,12 +61,14 @@ struct RuntimeOptions {
   std::size_t max_classic_processes = 256;
   // PATH of every function process unless its envVars set one.
   std::string default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  // Every function process runs in it when enabled (provider/sandbox.hpp, docs/isolation.md).
+  SandboxOptions sandbox;
 };
 
 enum class RuntimeErrc {
   not_found,      // no such function
   bad_command,    // envProcess does not split (unterminated quote, empty) or names no executable
-  invalid_spec,   // a bad name, mode, exec_timeout, environment variable, missing secret, too many replicas
+  invalid_spec,   // a bad name, mode, exec_timeout, environment variable, memory limit, missing secret, too many replicas
   io_failed,      // the function's directory or secrets could not be written
   spawn_failed,   // posix_spawn (or the pipes for it) failed
   timeout,        // classic: the process ran past the function's timeout and was killed

@@ -145,8 +145,14 @@ def issuer_manifest(name, iss, aud, iss_internal=None, extra=""):
 class Gateway:
     """`faasgate serve` on 127.0.0.1:0 with its own data and IAM directories."""
 
-    def __init__(self, iam_files=None, extra_args=(), data_dir=None, cwd=None):
+    def __init__(self, iam_files=None, extra_args=(), data_dir=None, cwd=None, env=None, command_prefix=(),
+                 binary=None):
+        """`env` adds to the gateway's environment; `command_prefix` runs it through another
+        program (setpriv, to run it as another user) and `binary` from another copy."""
         self.tmp = tempfile.mkdtemp(prefix="faasgate-e2e-")
+        # As root, function processes run as an unprivileged user of their own, who must pass
+        # through the directories above the data directory (not list them).
+        os.chmod(self.tmp, 0o711)
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.iam_dir = os.path.join(self.tmp, "iam")
         os.makedirs(self.iam_dir)
@@ -155,9 +161,9 @@ class Gateway:
         self.log_path = os.path.join(self.tmp, "gateway.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-             "--data-dir", self.data_dir, "--iam-dir", self.iam_dir, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, cwd=cwd)
+            [*command_prefix, binary or FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0",
+             "--metrics-listen", "127.0.0.1:0", "--data-dir", self.data_dir, "--iam-dir", self.iam_dir, *extra_args],
+            stdout=subprocess.PIPE, stderr=self.log, cwd=cwd, env=dict(os.environ, **(env or {})))
         # A relative --data-dir is the gateway's, relative to its working directory.
         self.data_dir = os.path.join(cwd or os.getcwd(), self.data_dir)
         self.url, self.metrics_url = self._await_listening()

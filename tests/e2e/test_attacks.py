@@ -315,6 +315,7 @@ class CompatibilityTest(unittest.TestCase):
     def test_secrets_as_upstream_clients_send_them_with_a_relative_data_dir(self):
         gw = None
         workdir = harness.tempfile.mkdtemp(prefix="faasgate-rel-")
+        os.chmod(workdir, 0o711)
         try:
             gw = Gateway(extra_args=(), data_dir=".faasgate", cwd=workdir)
             raw = "AAEC"  # three bytes; faas-cli --from-file sends the file as value and as rawValue

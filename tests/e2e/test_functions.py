@@ -186,8 +186,8 @@ class FunctionsTest(unittest.TestCase):
         self.assertEqual(self.gw.api("POST", "/system/scale-function/web",
                                      {"serviceName": "web", "replicas": 2, "namespace": "openfaas-fn"}).status, 202)
         self.wait_ready("web", replicas=2)
-        pids = {harness.request("GET", self.gw.url + "/function/web").json()["pid"] for _ in range(10)}
-        self.assertEqual(len(pids), 2)  # balanced over both replicas
+        instances = {harness.request("GET", self.gw.url + "/function/web").json()["instance"] for _ in range(10)}
+        self.assertEqual(len(instances), 2)  # balanced over both replicas
         status = self.gw.api("GET", "/system/function/web").json()
         self.assertEqual(status["replicas"], 2)
         self.assertGreaterEqual(status["invocationCount"], 11)
@@ -281,11 +281,11 @@ class FunctionsTest(unittest.TestCase):
     def test_crashed_replica_is_restarted(self):
         self.deploy(deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
         self.wait_ready("web")
-        pid = harness.request("GET", self.gw.url + "/function/web").json()["pid"]
-        os.kill(pid, 9)
+        instance = harness.request("GET", self.gw.url + "/function/web").json()["instance"]
+        harness.request("GET", self.gw.url + "/function/web/exit")  # it crashes, answering nothing
         def back():
             r = harness.request("GET", self.gw.url + "/function/web")
-            return r.status == 200 and r.json()["pid"] != pid
+            return r.status == 200 and r.json()["instance"] != instance
         self.gw.wait_until(back, timeout=30, message="the replica to be restarted")
 
     # --- async ----------------------------------------------------------------------------
@@ -626,8 +626,45 @@ class AsyncDurabilityTest(unittest.TestCase):
             gw.close()
             receiver.close()
 
-    def test_replicas_left_by_a_killed_gateway_are_stopped_by_the_next(self):
+    def test_sandboxed_replicas_die_with_a_killed_gateway(self):
         gw = Gateway()
+        try:
+            r = gw.api("POST", "/system/functions", deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
+            self.assertEqual(r.status, 202, r.body)
+            gw.wait_until(lambda: harness.request("GET", gw.url + "/function/web").status == 200, timeout=30,
+                          message="the replica to serve")
+            old = harness.request("GET", gw.url + "/function/web").json()["instance"]
+            ledger = os.path.join(gw.data_dir, "functions", ".processes")
+            pids = [int(name) for name in os.listdir(ledger)]
+            self.assertTrue(pids)
+            gw.kill()
+            def gone():  # bwrap --die-with-parent takes each sandbox down with the gateway
+                for pid in pids:
+                    try:
+                        with open("/proc/%d/stat" % pid) as f:
+                            if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                                return False
+                    except FileNotFoundError:
+                        pass
+                return True
+            deadline = time.time() + 10
+            while not gone() and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertTrue(gone(), "a sandbox outlived its gateway")
+            again = Gateway(data_dir=gw.data_dir)
+            try:
+                again.wait_until(lambda: harness.request("GET", again.url + "/function/web").status == 200,
+                                 timeout=30, message="the function to be restored")
+                self.assertNotEqual(harness.request("GET", again.url + "/function/web").json()["instance"], old)
+            finally:
+                again.close()
+        finally:
+            gw.close()
+
+    def test_replicas_left_by_a_killed_gateway_are_stopped_by_the_next(self):
+        # Without a sandbox, function processes outlive a SIGKILLed gateway (their pids are the
+        # host's here): the process ledger lets the next gateway stop them.
+        gw = Gateway(extra_args=["--unsafe-no-isolation"])
         try:
             r = gw.api("POST", "/system/functions", deployment("web", HTTP_ECHO, envVars={"mode": "http"}))
             self.assertEqual(r.status, 202, r.body)
@@ -636,7 +673,7 @@ class AsyncDurabilityTest(unittest.TestCase):
             old_pid = harness.request("GET", gw.url + "/function/web").json()["pid"]
             gw.kill()
             os.kill(old_pid, 0)  # still running: function processes outlive a SIGKILLed gateway
-            again = Gateway(data_dir=gw.data_dir)
+            again = Gateway(data_dir=gw.data_dir, extra_args=["--unsafe-no-isolation"])
             try:
                 def gone():  # no such process, or a zombie its new parent has yet to reap
                     try:

@@ -1,0 +1,86 @@
+#pragma once
+// The sandbox every function process runs in (docs/isolation.md): a tenant controls every byte of
+// its function's code, and that code must not reach the gateway's files, other processes, or
+// more than its share of the machine.
+//
+// Built from Debian's packages rather than by hand: bubblewrap (bwrap) makes the namespaces and
+// the mounts - the fiddly, security-critical part (recursive read-only binds, a private /proc) -
+// and util-linux's setpriv and prlimit change the user and the resource limits before bwrap runs.
+// One process from our posix_spawn to the function: each of them execs the next, so the pid the
+// runtime watches and signals (and its process group) is the function's whole sandbox.
+//
+//   [setpriv --reuid U --regid G --clear-groups --no-new-privs]   only when the gateway is root
+//   prlimit --nproc --nofile --data --core=0
+//   bwrap --unshare-user --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try
+//         --die-with-parent
+//         --ro-bind / /             the machine, read-only, as an unprivileged user sees it
+//         --dev /dev --proc /proc   a fresh /proc: only the sandbox's own processes
+//         --tmpfs /tmp --tmpfs /var/tmp
+//         --tmpfs <each hidden directory>, --ro-bind /dev/null <each hidden file>
+//         --bind <the function's directory>, --ro-bind <its secrets>
+//         --ro-bind <the program, and each file its arguments name>   unless hidden
+//         --chdir <the function's directory>
+//         -- <executable> <args>
+//
+// What it guarantees, and what it does not yet (the network: the sandbox shares the host's), is
+// written down in docs/isolation.md.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace faasgate::provider {
+
+struct SandboxOptions {
+  bool enabled = false;  // off only with serve's --unsafe-no-isolation (and in unit tests)
+  std::filesystem::path bwrap = "/usr/bin/bwrap";
+  std::filesystem::path setpriv = "/usr/bin/setpriv";
+  std::filesystem::path prlimit = "/usr/bin/prlimit";
+  // When the gateway runs as root, functions run as this unprivileged user and group (no other
+  // process of the machine should use them); nullopt: as the gateway's own user.
+  std::optional<uid_t> run_as_uid;
+  std::optional<gid_t> run_as_gid;
+  // Absolute, canonical paths a function must not see: the data directory, and the files and
+  // directories named on the gateway's command line (IAM objects, keys, passwords, audit log).
+  // Directories are covered by an empty tmpfs, files by /dev/null.
+  std::vector<std::filesystem::path> hidden;
+};
+
+// What one function process may use. Processes count threads too, and bound the sandbox's user:
+// every function of one gateway shares it (see docs/isolation.md).
+struct SandboxLimits {
+  std::uint64_t memory_bytes = 1ull << 30;  // RLIMIT_DATA of each process (heap and private mappings)
+  std::uint32_t processes = 512;            // RLIMIT_NPROC
+  std::uint32_t open_files = 1024;          // RLIMIT_NOFILE
+};
+
+// The limits of a deployment: `limits.memory` as a Kubernetes quantity ("128Mi", "1G", "512000"),
+// else the defaults. nullopt for a quantity that does not parse or is below 16 MiB.
+std::optional<SandboxLimits> limits_for(const std::string& memory_quantity);
+// "128Mi" -> 134217728; nullopt when it does not parse.
+std::optional<std::uint64_t> parse_quantity(const std::string& text);
+
+struct SandboxedCommand {
+  std::string executable;          // what posix_spawn runs
+  std::vector<std::string> argv;   // its argv, ending with the function's own
+};
+
+// Pure: the command line running `executable argv...` in the sandbox, with `dir` (the function's
+// own directory, its working directory) writable and `secrets_dir` read-only inside it.
+SandboxedCommand sandboxed(const SandboxOptions& options, const SandboxLimits& limits,
+                           const std::filesystem::path& dir, const std::filesystem::path& secrets_dir,
+                           const std::string& executable, const std::vector<std::string>& argv);
+
+// Runs a sandboxed `/bin/true` the way functions will run, so a machine that cannot give the
+// guarantees (no bwrap, no user namespaces, no setpriv) is found at start, not at the first
+// deployment. The error names what is missing.
+// The probe's directory is made in `scratch_parent` (the runtime's work directory), so it also
+// finds a functions' user that cannot reach the directories functions run in.
+core::Expected<void, std::string> probe(const SandboxOptions& options, const std::filesystem::path& scratch_parent);
+
+}  // namespace faasgate::provider

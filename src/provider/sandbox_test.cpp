@@ -1,0 +1,191 @@
+// The sandbox: its command line (pure), and real sandboxed processes through the runtime, as the
+// gateway runs them (bwrap from Debian's bubblewrap; as root, setpriv to an unprivileged user).
+#include "provider/sandbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "core/secret.hpp"
+#include "provider/runtime.hpp"
+
+namespace faasgate::provider {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// Not serve's default (65532): a fork bomb here must not take the process budget of functions
+// that end-to-end tests run at the same time as that user.
+constexpr uid_t kFunctionsUid = 65531;
+
+TEST(Sandbox, QuantitiesAsKubernetesWritesThem) {
+  EXPECT_EQ(parse_quantity("128Mi"), 128ull << 20);
+  EXPECT_EQ(parse_quantity("1Gi"), 1ull << 30);
+  EXPECT_EQ(parse_quantity("500M"), 500'000'000ull);
+  EXPECT_EQ(parse_quantity("1048576"), 1048576ull);
+  EXPECT_EQ(parse_quantity("2k"), 2000ull);
+  for (const char* bad : {"", "Mi", "12x", "1.5Gi", "-1", "99999999999999999999Ti", "1 Gi"})
+    EXPECT_FALSE(parse_quantity(bad).has_value()) << bad;
+  EXPECT_EQ(limits_for("")->memory_bytes, SandboxLimits{}.memory_bytes);
+  EXPECT_EQ(limits_for("64Mi")->memory_bytes, 64ull << 20);
+  EXPECT_FALSE(limits_for("128").has_value());  // 128 bytes: a typo for 128Mi
+}
+
+TEST(Sandbox, HidesFirstThenGivesTheFunctionItsOwnDirectory) {
+  SandboxOptions o;
+  o.enabled = true;
+  o.hidden = {"/etc", "/etc/hostname", "/nonexistent/path"};
+  const std::vector<std::string> argv = {"cat", "-n"};
+  auto c = sandboxed(o, SandboxLimits{256 << 20, 64, 128}, "/data/functions/dev/fn", "/data/functions/dev/fn/secrets",
+                     "/usr/bin/cat", argv);
+  EXPECT_EQ(c.executable, "/usr/bin/prlimit");
+  const auto& a = c.argv;
+  auto at = [&](const std::string& s) { return std::find(a.begin(), a.end(), s) - a.begin(); };
+  EXPECT_LT(at("--nproc=64"), at("/usr/bin/bwrap"));
+  EXPECT_LT(at("--data=268435456"), at("/usr/bin/bwrap"));
+  EXPECT_LT(at("--nofile=128"), at("/usr/bin/bwrap"));
+  for (const char* ns : {"--unshare-user", "--unshare-pid", "--unshare-ipc", "--die-with-parent"})
+    EXPECT_NE(at(ns), static_cast<std::ptrdiff_t>(a.size())) << ns;
+  // The directory /etc is covered by a tmpfs, the file by /dev/null; a path that does not exist
+  // is skipped. All before the function's own directory comes back, writable.
+  EXPECT_EQ(a[at("/etc") - 1], "--tmpfs");
+  EXPECT_EQ(a[at("/etc/hostname") - 1], "/dev/null");
+  EXPECT_EQ(at("/nonexistent/path"), static_cast<std::ptrdiff_t>(a.size()));
+  EXPECT_LT(at("/etc/hostname"), at("--bind"));
+  EXPECT_EQ(a[at("--bind") + 1], "/data/functions/dev/fn");
+  EXPECT_EQ(a[at("--ro-bind-try") + 1], "/data/functions/dev/fn/secrets");
+  // The function's own command comes last, its argv[0] replaced by the resolved executable.
+  EXPECT_EQ(std::vector<std::string>(a.end() - 3, a.end()), (std::vector<std::string>{"--", "/usr/bin/cat", "-n"}));
+  EXPECT_EQ(at("setpriv"), static_cast<std::ptrdiff_t>(a.size()));
+  // The program stays readable (it may live under the sandbox's own /tmp); a named file that is
+  // hidden is not given back.
+  EXPECT_EQ(a[at("/usr/bin/cat") - 1], "--ro-bind");
+  c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", {"cat", "/etc/hostname"});
+  EXPECT_EQ(std::count(c.argv.begin(), c.argv.end(), "/etc/hostname"), 2);  // the /dev/null cover, the argument
+
+  o.run_as_uid = kFunctionsUid;
+  o.run_as_gid = kFunctionsUid;
+  c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", argv);
+  EXPECT_EQ(c.executable, "/usr/bin/setpriv");
+  EXPECT_EQ(c.argv[1], "--reuid=65531");
+  EXPECT_EQ(c.argv[2], "--regid=65531");
+}
+
+// Real sandboxed processes, started by the runtime as `faasgate serve` starts them.
+class SandboxedRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/faasgate-sandbox-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ / "hidden-dir");
+    std::ofstream(dir_ / "hidden-dir" / "key") << "gateway key";
+    std::ofstream(dir_ / "hidden-file") << "admin password";
+    RuntimeOptions o;
+    o.work_dir = dir_ / "functions";
+    o.stop_grace = 2s;
+    o.sandbox.enabled = true;
+    o.sandbox.hidden = {dir_ / "hidden-dir", dir_ / "hidden-file"};
+    if (::geteuid() == 0) {
+      o.sandbox.run_as_uid = kFunctionsUid;
+      o.sandbox.run_as_gid = kFunctionsUid;
+      ASSERT_EQ(::chmod(dir_.c_str(), 0711), 0);  // as `serve` makes its data directory
+    }
+    std::filesystem::create_directories(o.work_dir);
+    ASSERT_EQ(::chmod(o.work_dir.c_str(), 0711), 0);
+    auto probed = probe(o.sandbox, o.work_dir);
+    ASSERT_TRUE(probed.has_value()) << probed.error();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    runtime_ = std::make_unique<Runtime>(io_, std::move(o));
+  }
+
+  void TearDown() override {
+    runtime_.reset();
+    guard_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string run(const std::string& name, const std::string& script, std::string memory = {}) {
+    FunctionSpec spec;
+    spec.deployment.service = name;
+    spec.deployment.env_process = "sh -c '" + script + "'";
+    spec.deployment.secrets = {"db"};
+    if (!memory.empty()) spec.deployment.limits = model::Resources{memory, ""};
+    spec.secrets.emplace("db", core::Secret(std::string("s3cr3t")));
+    auto applied = runtime_->apply(spec);
+    EXPECT_TRUE(applied.has_value()) << applied.error().message;
+    std::promise<core::Expected<ClassicResponse, RuntimeError>> promise;
+    auto future = promise.get_future();
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          ClassicRequest request;
+          promise.set_value(co_await runtime_->invoke_classic("openfaas-fn", name, std::move(request)));
+        },
+        asio::detached);
+    if (future.wait_for(120s) != std::future_status::ready) std::abort();
+    auto r = future.get();
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? r->body : std::string();
+  }
+
+  std::filesystem::path dir_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
+  std::vector<std::thread> threads_;
+  std::unique_ptr<Runtime> runtime_;
+};
+
+TEST_F(SandboxedRuntimeTest, AFunctionSeesOnlyWhatIsItsOwn) {
+  const std::string hidden = dir_.string();
+  auto out = run("probe",
+                 "cat " + hidden + "/hidden-file; echo file=$?; ls " + hidden + "/hidden-dir; echo dir=$?; "
+                 "ls " + hidden + "/functions; echo procs=$(ls /proc | grep -c \"^[0-9]\"); "
+                 "echo mine > own.txt && cat own.txt; cat \"$secret_mount_path/db\"; echo; "
+                 "echo x > \"$secret_mount_path/db\" 2>/dev/null; echo secret-write=$?; "
+                 "echo x > /usr/evil 2>/dev/null; echo root-write=$?; echo uid=$(id -u)");
+  EXPECT_EQ(out.find("admin password"), std::string::npos) << out;
+  EXPECT_EQ(out.find("gateway key"), std::string::npos) << out;
+  // The hidden directory is an empty tmpfs; the hidden file is /dev/null, or absent when it lived
+  // under /tmp (a private tmpfs too).
+  EXPECT_NE(out.find("dir=0\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("mine\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("s3cr3t"), std::string::npos) << out;
+  EXPECT_EQ(out.find("secret-write=0"), std::string::npos) << out;
+  EXPECT_EQ(out.find("root-write=0"), std::string::npos) << out;
+  // Its own processes only: bwrap's init, the shell and what it runs (ls, grep).
+  auto procs = out.find("procs=");
+  ASSERT_NE(procs, std::string::npos) << out;
+  EXPECT_LE(std::stoi(out.substr(procs + 6)), 5) << out;
+  if (::geteuid() == 0) {
+    EXPECT_NE(out.find("uid=65531"), std::string::npos) << out;
+  }
+}
+
+TEST_F(SandboxedRuntimeTest, ForkBombsAndMemoryHogsHitTheirLimits) {
+  auto out = run("hog", "python3 -c \"x = bytearray(300 * 1024 * 1024)\" 2>/dev/null; echo hog=$?", "128Mi");
+  EXPECT_NE(out.find("hog=1"), std::string::npos) << out;  // MemoryError
+  out = run("bomb", "python3 " + std::string(FAASGATE_SOURCE_DIR) + "/src/provider/testdata/fork_bomb.py");
+  auto procs = out.find("procs=");
+  ASSERT_NE(procs, std::string::npos) << out;
+  EXPECT_LE(std::stoi(out.substr(procs + 6)), static_cast<int>(SandboxLimits{}.processes) + 4) << out;
+  // The runtime still runs functions.
+  EXPECT_NE(run("after", "echo alive").find("alive"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faasgate::provider
