@@ -19,6 +19,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "server/message_writer.hpp"
@@ -86,16 +88,43 @@ Reply make_error_reply(http::status status, std::string_view message, unsigned v
   return {std::move(res), {}};
 }
 
-// One client connection. Built on its loop's thread (the Deadline registers with that loop's
-// sweeper) and only touched there; the server's registry (under mu_) holds a pointer for shutdown.
-class HttpServer::Session {
- public:
-  explicit Session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
-  tcp::socket socket;
-  Deadline deadline;
-  std::atomic<bool> idle{true};  // waiting for the next request: may be closed at shutdown
+// What a connection is doing: shutdown closes the connections that wait for a request or its
+// header, and the others finish their request first.
+enum class Phase : std::uint8_t {
+  awaiting_request,  // keep-alive: no byte of the next request yet
+  reading_header,
+  reading_body,
+  busy,  // the handler runs, or the answer is being written or streamed
 };
 
+// One client connection. Built on its loop's thread (the Deadline registers with that loop's
+// sweeper) and only touched there, but for the atomics, which other threads read as hints and
+// check again on the session's loop before acting. The registry (under mu_) holds a pointer;
+// whatever is posted to the session's loop holds a weak_ptr, so it finds the session gone rather
+// than another session that took its address.
+class HttpServer::Session : public std::enable_shared_from_this<Session> {
+ public:
+  using clock = Deadline::clock;
+  Session(tcp::socket s, const tcp::endpoint& peer) : socket(std::move(s)), deadline(socket), remote(peer) {}
+
+  // Starts `next` now, with a deadline `timeout` from now: one clock read for both.
+  void enter(Phase next, clock::duration timeout) noexcept {
+    const auto now = clock::now();
+    since.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+    phase.store(next, std::memory_order_relaxed);
+    deadline.expires_at(now + timeout);
+  }
+  void enter(Phase next) noexcept { phase.store(next, std::memory_order_relaxed); }
+  // Waiting for a request or its header: nothing of a request is lost if the connection closes.
+  bool between_requests() const noexcept { return phase.load(std::memory_order_relaxed) <= Phase::reading_header; }
+
+  tcp::socket socket;
+  Deadline deadline;
+  const tcp::endpoint remote;
+  std::atomic<Phase> phase{Phase::reading_header};
+  std::atomic<clock::rep> since{clock::now().time_since_epoch().count()};  // when `phase` began
+  std::size_t index = 0;  // in sessions_, under mu_
+};
 
 HttpServer::HttpServer(EventLoops& loops, Limits limits, Handler handler, BodyLimit body_limit)
     : loops_(loops),
@@ -119,7 +148,8 @@ void HttpServer::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(
 asio::awaitable<void> HttpServer::accept_loop() {
   while (!stopping_) {
     auto& loop = loops_.next();
-    auto [ec, socket] = co_await acceptor_.async_accept(loop, use_tuple);
+    tcp::endpoint peer;  // from accept(2) itself: no getpeername(2) per connection
+    auto [ec, socket] = co_await acceptor_.async_accept(loop, peer, use_tuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
       // EMFILE and friends: back off briefly instead of spinning.
@@ -134,17 +164,18 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;
     }
     ++open_;
-    asio::co_spawn(loop, serve(std::move(socket)), asio::detached);
+    asio::co_spawn(loop, serve(std::move(socket), peer), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
+asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  auto session = std::make_unique<Session>(std::move(socket));
+  auto session = std::make_shared<Session>(std::move(socket), remote);
   {
     std::lock_guard lock(mu_);
-    sessions_.insert(session.get());
+    session->index = sessions_.size();
+    sessions_.push_back(session.get());
   }
   try {
     co_await serve_requests(*session);
@@ -152,8 +183,6 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     // Nothing a client sends may end up here (handlers answer errors), but if something does,
     // the connection ends and the session is still unregistered: a session left in sessions_
     // would be touched after its destruction at shutdown, and would hold the drain forever.
-    beast::error_code ec;
-    const auto remote = session->socket.remote_endpoint(ec);
     spdlog::error("connection from {}:{} ended by an internal error: {}", remote.address().to_string(), remote.port(),
                   e.what());
   }
@@ -166,11 +195,7 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
   auto& socket = session.socket;
   auto& deadline = session.deadline;
   beast::flat_buffer buffer;
-  RequestInfo info;
-  {
-    beast::error_code ec;
-    info.remote = socket.remote_endpoint(ec);
-  }
+  const RequestInfo info{session.remote};
   bool first = true;
   // A request refused before a handler saw it: the last answer on this connection.
   std::optional<Reply> refusal;
@@ -188,12 +213,12 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     // The body limit depends on the route, known once the header is read: until then none, or
     // Beast would refuse a large Content-Length while parsing the header, as a malformed request.
     parser.body_limit(boost::none);
-    session.idle = true;
-    deadline.expires_after(first ? limits_.read_timeout : limits_.idle_timeout);
+    if (first) session.enter(Phase::reading_header, limits_.read_timeout);
+    else session.enter(Phase::awaiting_request, limits_.idle_timeout);
     first = false;
 
     auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
-    session.idle = false;
+    session.enter(Phase::reading_body, limits_.read_timeout);
     if (hec) {
       if (hec == http::error::header_limit) {
         refuse(http::status::request_header_fields_too_large, "request header too large");
@@ -219,7 +244,6 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
       refuse(http::status::bad_request, "a TRACE request cannot have a body (RFC 9110 section 9.3.8)");
       break;
     }
-    deadline.expires_after(limits_.read_timeout);
     if (expects_continue(parser.get()) && !parser.is_done() && buffer.size() == 0) {
       // RFC 9110 §10.1.1: the client waits for this before it sends the body (curl does for a
       // body over 1 MiB, for up to a second); the body's size is acceptable, so ask for it.
@@ -241,6 +265,7 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     const bool keep_alive = request.keep_alive() && !stopping_;
     const unsigned version = request.version();
     const bool head = request.method() == http::verb::head;
+    session.enter(Phase::busy);
     deadline.expires_never();  // the handler bounds its own work (function timeouts, fetch timeouts)
     Reply reply;
     std::optional<std::string> failure;
@@ -271,6 +296,7 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     if (!keep) break;
   }
   if (!refusal || !socket.is_open()) co_return;
+  session.enter(Phase::busy);
   deadline.expires_after(limits_.write_timeout);
   auto [wec, wn] = co_await write_message(socket, refusal->response);
   if (wec || refusal->response.result() != http::status::payload_too_large) co_return;
@@ -293,11 +319,26 @@ void HttpServer::finished(Session* session) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mu_);
-    sessions_.erase(session);
+    Session* last = sessions_.back();
+    last->index = session->index;
+    sessions_[session->index] = last;
+    sessions_.pop_back();
     // open_ counts accepted connections, registered or not yet: drained means none is left.
     if (--open_ == 0 && stopping_ && on_drained_) drained = std::exchange(on_drained_, {});
   }
   if (drained) drained();
+}
+
+ConnectionCounts HttpServer::connection_counts() const {
+  ConnectionCounts counts;
+  std::lock_guard lock(mu_);
+  counts.open = open_.load();
+  for (const Session* s : sessions_) {
+    const Phase phase = s->phase.load(std::memory_order_relaxed);
+    counts.awaiting_request += phase == Phase::awaiting_request;
+    counts.reading_header += phase == Phase::reading_header;
+  }
+  return counts;
 }
 
 void HttpServer::shutdown(std::function<void()> done) {
@@ -306,33 +347,31 @@ void HttpServer::shutdown(std::function<void()> done) {
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
-  // Idle keep-alive connections are closed now; busy ones finish their request (the loop sees
-  // stopping_ and answers with Connection: close). Sessions erase themselves under mu_, and each
-  // is only touched on its own loop, so we post rather than touch them here.
+  // Connections between requests are closed now; busy ones finish their request (the loop sees
+  // stopping_ and answers with Connection: close). Each session is only touched on its own loop,
+  // so we post rather than touch them here.
   std::lock_guard lock(mu_);
   if (open_ == 0) {
     if (done) done();
     return;
   }
   on_drained_ = std::move(done);
-  for (auto* s : sessions_) {
-    asio::post(s->socket.get_executor(), [this, s] {
-      std::lock_guard inner(mu_);
+  for (Session* s : sessions_) {
+    asio::post(s->socket.get_executor(), [weak = s->weak_from_this()] {
       // The error_code overload: the sweeper may have closed this socket already (its deadline
       // passed) before the session saw it and unregistered, and cancel() on a closed socket throws.
       beast::error_code ignored;
-      if (sessions_.count(s) && s->idle) s->socket.cancel(ignored);
+      if (auto session = weak.lock(); session && session->between_requests()) session->socket.cancel(ignored);
     });
   }
   // After the grace period, whatever is still open is cut.
   auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), limits_.shutdown_grace);
   timer->async_wait([this, timer](const beast::error_code&) {
     std::lock_guard lock(mu_);
-    for (auto* s : sessions_) {
-      asio::post(s->socket.get_executor(), [this, s] {
-        std::lock_guard inner(mu_);
+    for (Session* s : sessions_) {
+      asio::post(s->socket.get_executor(), [weak = s->weak_from_this()] {
         beast::error_code ignored;
-        if (sessions_.count(s)) s->socket.cancel(ignored);
+        if (auto session = weak.lock()) session->socket.cancel(ignored);
       });
     }
   });

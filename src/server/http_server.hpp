@@ -13,7 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <vector>
 
 #include "server/deadline.hpp"
 #include "server/event_loops.hpp"
@@ -61,6 +61,13 @@ struct Limits {
   std::chrono::seconds shutdown_grace{10};
 };
 
+// How many connections are open and what they are doing (a snapshot: each changes on its loop).
+struct ConnectionCounts {
+  std::size_t open = 0;              // accepted and not yet closed
+  std::size_t awaiting_request = 0;  // keep-alive, no byte of the next request yet
+  std::size_t reading_header = 0;
+};
+
 Reply make_error_reply(http::status status, std::string_view message, unsigned version = 11);
 
 // Accepts on the first loop of `loops` and serves each connection on one loop (round robin);
@@ -80,11 +87,12 @@ class HttpServer {
   void shutdown(std::function<void()> done);
 
   std::size_t open_connections() const noexcept { return open_.load(); }
+  ConnectionCounts connection_counts() const;
 
  private:
   class Session;
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(tcp::socket socket);
+  asio::awaitable<void> serve(tcp::socket socket, tcp::endpoint remote);
   asio::awaitable<void> serve_requests(Session& session);
   void finished(Session* session);
 
@@ -95,8 +103,10 @@ class HttpServer {
   tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> open_{0};
-  std::mutex mu_;
-  std::set<Session*> sessions_;
+  mutable std::mutex mu_;
+  // Registered sessions, in no order (a session knows its index: O(1) removal, and a scan that
+  // walks an array). A session in here is alive: it unregisters before it is destroyed.
+  std::vector<Session*> sessions_;
   std::function<void()> on_drained_;
 };
 
