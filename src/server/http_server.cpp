@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -213,12 +214,23 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     // The body limit depends on the route, known once the header is read: until then none, or
     // Beast would refuse a large Content-Length while parsing the header, as a malformed request.
     parser.body_limit(boost::none);
-    if (first) session.enter(Phase::reading_header, limits_.read_timeout);
-    else session.enter(Phase::awaiting_request, limits_.idle_timeout);
+    if (!first && buffer.size() == 0) {
+      // Keep-alive: the wait for the next request is the idle timeout's, and the header's own,
+      // shorter, deadline starts with its first bytes. They are read here rather than by Beast,
+      // which parses what the buffer holds before it reads more: no extra system call, and no
+      // timer either (the Deadline is a store).
+      session.enter(Phase::awaiting_request, limits_.idle_timeout);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), use_tuple);
+      if (ec) break;  // the client closed, the idle timeout passed, or shutdown or eviction
+      buffer.commit(n);
+    }
+    // A new connection's first request is due at once: connecting and then sending nothing, or
+    // a header a few bytes at a time, is how slowloris holds connections.
     first = false;
+    session.enter(Phase::reading_header, limits_.header_timeout);
 
     auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
-    session.enter(Phase::reading_body, limits_.read_timeout);
+    session.enter(Phase::reading_body, limits_.body_timeout);
     if (hec) {
       if (hec == http::error::header_limit) {
         refuse(http::status::request_header_fields_too_large, "request header too large");

@@ -54,8 +54,11 @@ using BodyLimit = std::function<std::size_t(const http::request_header<>&)>;
 struct Limits {
   std::size_t header_bytes = 16 * 1024;
   std::size_t body_bytes = 1024 * 1024;                 // default when no BodyLimit is given
-  std::chrono::seconds read_timeout{30};                // whole request, header and body
-  std::chrono::seconds idle_timeout{60};                // keep-alive wait for the next request
+  // From a new connection's accept, or a keep-alive request's first byte, to the header's end:
+  // a legitimate client sends its header at once, slowloris a few bytes at a time.
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};                // from the header's end to the body's
+  std::chrono::seconds idle_timeout{60};                // keep-alive wait for a request's first byte
   std::chrono::seconds write_timeout{30};
   std::size_t max_connections = 4096;
   std::chrono::seconds shutdown_grace{10};

@@ -16,6 +16,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <poll.h>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -27,13 +29,20 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// A blocking HTTP/1.1 client over one connection.
+// A blocking HTTP/1.1 client over one connection, from 127.0.0.1 or another loopback address.
 class Client {
  public:
-  explicit Client(unsigned short port) : socket_(io_) {
+  explicit Client(unsigned short port, const char* from = "127.0.0.1") : socket_(io_) {
+    socket_.open(tcp::v4());
+    socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0));
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
-  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // False when the server closed (a refused connection may be reset before the request is sent).
+  bool send(const std::string& bytes) {
+    beast::error_code ec;
+    asio::write(socket_, asio::buffer(bytes), ec);
+    return !ec;
+  }
   // The next whole response (Content-Length or chunked), or nullopt when the server closed.
   std::optional<http::response<http::string_body>> receive(bool to_head = false) {
     http::response_parser<http::string_body> parser;
@@ -51,6 +60,14 @@ class Client {
     socket_.read_some(asio::buffer(&c, 1), ec);
     return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
+  // True when the server closes the connection within `limit`; false if it is still open then.
+  bool closed_within(std::chrono::milliseconds limit) {
+    pollfd fd{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(limit.count())) <= 0) return false;
+    return closed_by_server();
+  }
+  // Nothing from the server, and not closed by it, at this moment.
+  bool open_and_quiet() { return !closed_within(std::chrono::milliseconds(0)); }
   std::optional<http::response<http::string_body>> request(const std::string& method, const std::string& target,
                                                            const std::string& body = "") {
     send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
@@ -342,13 +359,49 @@ TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(client.closed_by_server());  // blocks until the server closes: about a second
 }
 
-TEST_F(HttpServerTest, ARequestThatNeverCompletesIsCutAtTheReadTimeout) {
+TEST_F(HttpServerTest, ABodyThatNeverCompletesIsCutAtTheBodyTimeout) {
   Limits limits;
-  limits.read_timeout = std::chrono::seconds(1);
+  limits.body_timeout = std::chrono::seconds(1);
   start(limits);
   Client client(port_);
-  client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");  // the header never ends
-  EXPECT_TRUE(client.closed_by_server());
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab");  // 8 bytes never come
+  EXPECT_TRUE(client.closed_within(std::chrono::seconds(10)));
+}
+
+// Slowloris: a header sent a little at a time holds a connection for as long as it is allowed to.
+// The header's deadline is short; a body may take longer (an upload on a slow link).
+TEST_F(HttpServerTest, AHalfSentHeaderIsCutAtTheHeaderTimeoutButASlowBodyIsNot) {
+  Limits limits;
+  limits.header_timeout = std::chrono::seconds(1);
+  limits.body_timeout = std::chrono::seconds(30);
+  start(limits);
+  Client half(port_);
+  half.send("GET /slow HTTP/1.1\r\nHost: t\r\n");  // the header never ends
+  Client slow(port_);
+  slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n");
+  for (char c : std::string("body")) {  // two seconds in all: twice the header timeout
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    slow.send(std::string(1, c));
+  }
+  auto response = slow.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "POST /echo body");
+  EXPECT_TRUE(half.closed_within(std::chrono::seconds(10)));  // the body timeout would be 30 s
+}
+
+// On a keep-alive connection the wait for the next request is the idle timeout's; once its first
+// byte has come, the header has the header timeout.
+TEST_F(HttpServerTest, TheHeaderTimeoutStartsWithTheFirstByteOfAKeepAliveRequest) {
+  Limits limits;
+  limits.header_timeout = std::chrono::seconds(1);
+  limits.idle_timeout = std::chrono::seconds(30);
+  start(limits);
+  Client client(port_);
+  ASSERT_TRUE(client.request("GET", "/x"));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // idle, for twice the header timeout
+  expect_still_serves(client);
+  client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");
+  EXPECT_TRUE(client.closed_within(std::chrono::seconds(10)));  // the idle timeout would be 30 s
 }
 
 TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
