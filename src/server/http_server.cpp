@@ -79,6 +79,27 @@ bool prepare_payload(Response& response, bool head) {
   return !head;
 }
 
+// Counts the connections the accept loop sheds and logs them at most every 10 s: under attack a
+// line per connection would flood the log. Used by the accept loop alone.
+class SheddingLog {
+ public:
+  void evicted() { ++evicted_, report(); }
+  void refused() { ++refused_, report(); }
+
+ private:
+  void report() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_) return;
+    spdlog::warn("at the connection limit: {} connection(s) closed to make room, {} refused, since the last report",
+                 evicted_, refused_);
+    evicted_ = refused_ = 0;
+    next_ = now + std::chrono::seconds(10);
+  }
+
+  std::size_t evicted_ = 0, refused_ = 0;
+  std::chrono::steady_clock::time_point next_{};
+};
+
 }  // namespace
 
 Reply make_error_reply(http::status status, std::string_view message, unsigned version) {
@@ -124,8 +145,17 @@ class HttpServer::Session : public std::enable_shared_from_this<Session> {
   const tcp::endpoint remote;
   std::atomic<Phase> phase{Phase::reading_header};
   std::atomic<clock::rep> since{clock::now().time_since_epoch().count()};  // when `phase` began
-  std::size_t index = 0;  // in sessions_, under mu_
+  std::size_t index = 0;   // in sessions_, under mu_
+  bool evicting = false;   // chosen to make room for a new connection, under mu_
 };
+
+// Runs f(session) on the session's loop, if the session is still there then.
+template <class F>
+void HttpServer::post_to(Session& session, F f) {
+  asio::post(session.socket.get_executor(), [weak = session.weak_from_this(), f = std::move(f)]() mutable {
+    if (auto alive = weak.lock()) f(*alive);
+  });
+}
 
 HttpServer::HttpServer(EventLoops& loops, Limits limits, Handler handler, BodyLimit body_limit)
     : loops_(loops),
@@ -146,7 +176,69 @@ tcp::endpoint HttpServer::listen(const tcp::endpoint& endpoint) {
 
 void HttpServer::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
 
+HttpServer::Admission HttpServer::admit() {
+  std::lock_guard lock(mu_);
+  Admission admission = Admission::admitted;
+  // Connections chosen for eviction are on their way out (on their own loops): they make room.
+  if (open_.load() - evicting_ >= limits_.max_connections) {
+    Session* victim = choose_eviction();
+    if (!victim) {
+      // Connections accepted but not yet started on their loops cannot be chosen yet, though
+      // they may be between requests (a burst of slowloris' is): wait for them rather than refuse.
+      return open_.load() > sessions_.size() ? Admission::not_yet : Admission::refused_at_limit;
+    }
+    evict(*victim);
+    admission = Admission::in_place_of_another;
+  }
+  ++open_;
+  return admission;
+}
+
+// The connection whose loss costs least: one between requests - the longest idle keep-alive
+// connection, else the one whose header began longest ago (slowloris' connections are the
+// oldest). Never one whose body is being read, whose handler runs or whose answer is being
+// written: that work would be lost. A linear scan, under mu_, only while at the limit.
+HttpServer::Session* HttpServer::choose_eviction() const {
+  Session* chosen = nullptr;
+  Phase chosen_phase{};
+  Session::clock::rep chosen_since{};
+  for (Session* s : sessions_) {
+    if (s->evicting) continue;
+    const Phase phase = s->phase.load(std::memory_order_relaxed);
+    if (phase > Phase::reading_header) continue;
+    const auto since = s->since.load(std::memory_order_relaxed);
+    if (!chosen || phase < chosen_phase || (phase == chosen_phase && since < chosen_since)) {
+      chosen = s;
+      chosen_phase = phase;
+      chosen_since = since;
+    }
+  }
+  return chosen;
+}
+
+// Closes `session` on its own loop, if it is still between requests there. Under mu_.
+void HttpServer::evict(Session& session) {
+  session.evicting = true;
+  ++evicting_;
+  post_to(session, [this](Session& s) {
+    std::lock_guard lock(mu_);
+    if (!s.evicting) return;  // ended meanwhile: finished() counted it out
+    if (s.between_requests()) {
+      // Its pending read ends with operation_aborted, and the session ends as on a timeout. The
+      // error_code overload: its deadline may have closed the socket already.
+      beast::error_code ignored;
+      s.socket.close(ignored);
+      return;  // still counted in evicting_ until finished()
+    }
+    // It began a request in the meantime: it stays, and until a connection ends the server has
+    // one more than max_connections open - a file descriptor, not a failure.
+    s.evicting = false;
+    --evicting_;
+  });
+}
+
 asio::awaitable<void> HttpServer::accept_loop() {
+  SheddingLog shed;
   while (!stopping_) {
     auto& loop = loops_.next();
     tcp::endpoint peer;  // from accept(2) itself: no getpeername(2) per connection
@@ -159,12 +251,21 @@ asio::awaitable<void> HttpServer::accept_loop() {
       co_await t.async_wait(use_tuple);
       continue;
     }
-    if (open_.load() >= limits_.max_connections) {
+    Admission admission = admit();
+    // A bounded wait (at most ~50 ms, in which the acceptor takes no other connection: the kernel's
+    // backlog holds them), for connections on their way to their loops.
+    for (int tries = 0; admission == Admission::not_yet && tries < 50; ++tries) {
+      asio::steady_timer t(acceptor_.get_executor(), std::chrono::milliseconds(1));
+      co_await t.async_wait(use_tuple);
+      admission = admit();
+    }
+    if (admission == Admission::in_place_of_another) shed.evicted();
+    if (admission == Admission::refused_at_limit || admission == Admission::not_yet) {
+      shed.refused();
       beast::error_code ignored;
-      socket.close(ignored);  // over the connection limit: refuse rather than queue without bound
+      socket.close(ignored);  // refuse rather than queue without bound
       continue;
     }
-    ++open_;
     asio::co_spawn(loop, serve(std::move(socket), peer), asio::detached);
   }
 }
@@ -331,6 +432,10 @@ void HttpServer::finished(Session* session) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mu_);
+    if (session->evicting) {
+      session->evicting = false;  // a posted eviction that still finds it leaves it be
+      --evicting_;
+    }
     Session* last = sessions_.back();
     last->index = session->index;
     sessions_[session->index] = last;
@@ -369,11 +474,11 @@ void HttpServer::shutdown(std::function<void()> done) {
   }
   on_drained_ = std::move(done);
   for (Session* s : sessions_) {
-    asio::post(s->socket.get_executor(), [weak = s->weak_from_this()] {
+    post_to(*s, [](Session& session) {
       // The error_code overload: the sweeper may have closed this socket already (its deadline
       // passed) before the session saw it and unregistered, and cancel() on a closed socket throws.
       beast::error_code ignored;
-      if (auto session = weak.lock(); session && session->between_requests()) session->socket.cancel(ignored);
+      if (session.between_requests()) session.socket.cancel(ignored);
     });
   }
   // After the grace period, whatever is still open is cut.
@@ -381,9 +486,9 @@ void HttpServer::shutdown(std::function<void()> done) {
   timer->async_wait([this, timer](const beast::error_code&) {
     std::lock_guard lock(mu_);
     for (Session* s : sessions_) {
-      asio::post(s->socket.get_executor(), [weak = s->weak_from_this()] {
+      post_to(*s, [](Session& session) {
         beast::error_code ignored;
-        if (auto session = weak.lock()) session->socket.cancel(ignored);
+        session.socket.cancel(ignored);
       });
     }
   });

@@ -60,6 +60,8 @@ struct Limits {
   std::chrono::seconds body_timeout{30};                // from the header's end to the body's
   std::chrono::seconds idle_timeout{60};                // keep-alive wait for a request's first byte
   std::chrono::seconds write_timeout{30};
+  // At the limit a new connection takes the place of one between requests (the longest idle, else
+  // the slowest header); it is refused only when every connection is in the middle of a request.
   std::size_t max_connections = 4096;
   std::chrono::seconds shutdown_grace{10};
 };
@@ -97,7 +99,13 @@ class HttpServer {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket, tcp::endpoint remote);
   asio::awaitable<void> serve_requests(Session& session);
+  enum class Admission { admitted, in_place_of_another, not_yet, refused_at_limit };
+  Admission admit();
+  Session* choose_eviction() const;
+  void evict(Session& session);
   void finished(Session* session);
+  template <class F>
+  static void post_to(Session& session, F f);
 
   EventLoops& loops_;
   Limits limits_;
@@ -110,6 +118,7 @@ class HttpServer {
   // Registered sessions, in no order (a session knows its index: O(1) removal, and a scan that
   // walks an array). A session in here is alive: it unregisters before it is destroyed.
   std::vector<Session*> sessions_;
+  std::size_t evicting_ = 0;  // sessions chosen for eviction and still open, under mu_
   std::function<void()> on_drained_;
 };
 

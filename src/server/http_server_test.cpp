@@ -6,6 +6,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -87,6 +89,7 @@ struct Script {
   std::condition_variable cv;
   bool release = false;       // a request to /hold waits for this
   int holding = 0;            // how many /hold requests are waiting
+  int parked = 0;             // how many /park requests are waiting (without blocking their loop)
   std::set<std::thread::id> threads;  // loops that served a request
 };
 
@@ -118,7 +121,23 @@ class HttpServerTest : public ::testing::Test {
     return script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; });
   }
 
-  // Lets every /hold request finish.
+  // Sends nothing; true once `n` /park requests are waiting in their handler.
+  [[nodiscard]] bool parked(int n) {
+    std::unique_lock lock(script_.mu);
+    return script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.parked == n; });
+  }
+
+  // True once `condition` holds of the server's connection counts (within a bounded time).
+  template <class Condition>
+  [[nodiscard]] bool counts_become(Condition condition) {
+    for (int i = 0; i < 2000; ++i) {
+      if (condition(server_->connection_counts())) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  // Lets every /hold and /park request finish.
   void release() {
     {
       std::lock_guard lock(script_.mu);
@@ -138,6 +157,23 @@ class HttpServerTest : public ::testing::Test {
       ++script_.holding;
       script_.cv.notify_all();
       script_.cv.wait(lock, [&] { return script_.release; });
+    }
+    if (request.target() == "/park") {
+      // Waits for release() without blocking the loop: a running handler, as a function call is.
+      {
+        std::lock_guard lock(script_.mu);
+        ++script_.parked;
+      }
+      script_.cv.notify_all();
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      for (;;) {
+        {
+          std::lock_guard lock(script_.mu);
+          if (script_.release) break;
+        }
+        timer.expires_after(std::chrono::milliseconds(10));
+        co_await timer.async_wait(use_tuple);
+      }
     }
     if (request.target() == "/stream") {
       Reply reply;
@@ -402,6 +438,108 @@ TEST_F(HttpServerTest, TheHeaderTimeoutStartsWithTheFirstByteOfAKeepAliveRequest
   expect_still_serves(client);
   client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");
   EXPECT_TRUE(client.closed_within(std::chrono::seconds(10)));  // the idle timeout would be 30 s
+}
+
+constexpr std::string_view kHalfHeader = "GET /slow HTTP/1.1\r\nHost: t\r\n";
+
+// Slowloris at the connection limit: every connection holds half a header. A new client is served
+// all the same, in the place of the connection whose header has taken longest.
+TEST_F(HttpServerTest, AtTheConnectionLimitTheSlowestHalfSentHeaderMakesRoomForANewClient) {
+  Limits limits;
+  limits.max_connections = 8;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> slow;
+  for (std::size_t i = 0; i < limits.max_connections; ++i) {
+    slow.push_back(std::make_unique<Client>(port_));
+    slow.back()->send(std::string(kHalfHeader));
+    // One at a time, so that their order is known.
+    ASSERT_TRUE(counts_become([&](const ConnectionCounts& c) { return c.reading_header == i + 1; }));
+  }
+  Client newcomer(port_);
+  auto response = newcomer.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_TRUE(slow.front()->closed_within(std::chrono::seconds(10)));
+  for (std::size_t i = 1; i < slow.size(); ++i) EXPECT_TRUE(slow[i]->open_and_quiet()) << i;
+}
+
+// Each new connection takes the place of an older one, on either loop, while those end on their
+// own too: the count of open connections comes back to the limit and the server still serves.
+TEST_F(HttpServerTest, ManyHalfSentHeadersAtTheLimitLeaveTheServerWithinItAndServing) {
+  Limits limits;
+  limits.max_connections = 8;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<Client>(port_));
+    slow.back()->send(std::string(kHalfHeader));
+    if (i % 3 == 0) slow.pop_back();  // some leave on their own
+  }
+  // Settled: the connections still open all wait for the rest of their header.
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open <= 8 && c.reading_header == c.open; }))
+      << server_->connection_counts().open << " open, " << server_->connection_counts().reading_header
+      << " reading a header";
+  Client newcomer(port_);
+  auto response = newcomer.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open <= 8; }));
+}
+
+TEST_F(HttpServerTest, AtTheLimitAnIdleConnectionGoesFirstThenAHalfSentHeaderButNeverARunningHandler) {
+  Limits limits;
+  limits.max_connections = 3;
+  start(limits);
+  const std::string park = "GET /park HTTP/1.1\r\nHost: t\r\n";
+  Client busy(port_);  // the oldest connection of all, but its handler runs
+  busy.send(park + "\r\n");
+  ASSERT_TRUE(parked(1));
+  Client half(port_);
+  half.send(std::string(kHalfHeader));
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.reading_header == 1; }));
+  Client idle(port_);
+  ASSERT_TRUE(idle.request("GET", "/x"));
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3 && c.awaiting_request == 1; }));
+
+  // The idle keep-alive connection goes first, though the half-sent header is older.
+  {
+    Client newcomer(port_);
+    auto response = newcomer.request("GET", "/first");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::ok);
+  }
+  EXPECT_TRUE(idle.closed_within(std::chrono::seconds(10)));
+  EXPECT_TRUE(half.open_and_quiet());
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 2; }));  // the newcomer left
+
+  // With no idle connection, the half-sent header that began first goes.
+  Client half2(port_);
+  half2.send(park);  // the rest of its header comes later
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3 && c.reading_header == 2; }));
+  {
+    Client newcomer(port_);
+    auto response = newcomer.request("GET", "/second");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::ok);
+  }
+  EXPECT_TRUE(half.closed_within(std::chrono::seconds(10)));
+  EXPECT_TRUE(half2.open_and_quiet());
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 2; }));
+
+  // Every connection has a running handler: none is taken, and a newcomer is refused.
+  half2.send("\r\n");
+  ASSERT_TRUE(parked(2));
+  Client busy3(port_);
+  busy3.send(park + "\r\n");
+  ASSERT_TRUE(parked(3));
+  Client refused(port_);
+  EXPECT_FALSE(refused.request("GET", "/third"));
+  release();
+  for (Client* client : {&busy, &half2, &busy3}) {
+    auto response = client->receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body(), "GET /park ");
+  }
 }
 
 TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
