@@ -79,24 +79,46 @@ bool prepare_payload(Response& response, bool head) {
   return !head;
 }
 
+// What a client's connections are counted by: its IPv4 address, or its IPv6 address's /64 (a host
+// is usually given a whole /64, and could use a new address for each connection). A dual-stack
+// listener's IPv4 clients (IPv4-mapped addresses) count as IPv4. An IPv4 key is the low half of
+// the IPv4-mapped form, ::ffff:a.b.c.d; the /64 with the same bits lies in the reserved ::/8,
+// which is not routed, so the two kinds do not meet.
+std::uint64_t address_key(const asio::ip::address& address) {
+  if (address.is_v6()) {
+    const auto v6 = address.to_v6();
+    if (!v6.is_v4_mapped()) {
+      const auto bytes = v6.to_bytes();
+      std::uint64_t prefix = 0;
+      for (int i = 0; i < 8; ++i) prefix = prefix << 8 | bytes[i];
+      return prefix;
+    }
+    return 0xffff'0000'0000ULL | asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint();
+  }
+  return 0xffff'0000'0000ULL | address.to_v4().to_uint();
+}
+
 // Counts the connections the accept loop sheds and logs them at most every 10 s: under attack a
 // line per connection would flood the log. Used by the accept loop alone.
 class SheddingLog {
  public:
   void evicted() { ++evicted_, report(); }
   void refused() { ++refused_, report(); }
+  void refused_for_address() { ++refused_for_address_, report(); }
 
  private:
   void report() {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_) return;
-    spdlog::warn("at the connection limit: {} connection(s) closed to make room, {} refused, since the last report",
-                 evicted_, refused_);
-    evicted_ = refused_ = 0;
+    spdlog::warn(
+        "connections shed since the last report: {} closed to make room at the connection limit, {} refused there, "
+        "{} refused over their address's cap",
+        evicted_, refused_, refused_for_address_);
+    evicted_ = refused_ = refused_for_address_ = 0;
     next_ = now + std::chrono::seconds(10);
   }
 
-  std::size_t evicted_ = 0, refused_ = 0;
+  std::size_t evicted_ = 0, refused_ = 0, refused_for_address_ = 0;
   std::chrono::steady_clock::time_point next_{};
 };
 
@@ -176,20 +198,27 @@ tcp::endpoint HttpServer::listen(const tcp::endpoint& endpoint) {
 
 void HttpServer::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
 
-HttpServer::Admission HttpServer::admit() {
+HttpServer::Admission HttpServer::admit(const tcp::endpoint& peer) {
   std::lock_guard lock(mu_);
   Admission admission = Admission::admitted;
+  // Checked first: a client over its cap gets no other client's connection closed for it.
+  const bool capped = limits_.max_connections_per_address > 0;
+  const std::uint64_t key = capped ? address_key(peer.address()) : 0;
+  std::size_t* from_address = capped ? &per_address_[key] : nullptr;
+  if (capped && *from_address >= limits_.max_connections_per_address) return Admission::refused_for_address;
   // Connections chosen for eviction are on their way out (on their own loops): they make room.
   if (open_.load() - evicting_ >= limits_.max_connections) {
     Session* victim = choose_eviction();
     if (!victim) {
       // Connections accepted but not yet started on their loops cannot be chosen yet, though
       // they may be between requests (a burst of slowloris' is): wait for them rather than refuse.
+      if (capped && *from_address == 0) per_address_.erase(key);
       return open_.load() > sessions_.size() ? Admission::not_yet : Admission::refused_at_limit;
     }
     evict(*victim);
     admission = Admission::in_place_of_another;
   }
+  if (capped) ++*from_address;
   ++open_;
   return admission;
 }
@@ -251,19 +280,28 @@ asio::awaitable<void> HttpServer::accept_loop() {
       co_await t.async_wait(use_tuple);
       continue;
     }
-    Admission admission = admit();
+    Admission admission = admit(peer);
     // A bounded wait (at most ~50 ms, in which the acceptor takes no other connection: the kernel's
     // backlog holds them), for connections on their way to their loops.
     for (int tries = 0; admission == Admission::not_yet && tries < 50; ++tries) {
       asio::steady_timer t(acceptor_.get_executor(), std::chrono::milliseconds(1));
       co_await t.async_wait(use_tuple);
-      admission = admit();
+      admission = admit(peer);
     }
-    if (admission == Admission::in_place_of_another) shed.evicted();
-    if (admission == Admission::refused_at_limit || admission == Admission::not_yet) {
-      shed.refused();
+    bool refused = true;
+    switch (admission) {
+      case Admission::admitted: refused = false; break;
+      case Admission::in_place_of_another: refused = false, shed.evicted(); break;
+      case Admission::not_yet:
+      case Admission::refused_at_limit: shed.refused(); break;
+      case Admission::refused_for_address: shed.refused_for_address(); break;
+    }
+    if (refused) {
+      // Closed at once, without an answer: a refusal must cost the server nothing (a 503 would be
+      // a write, and a wait for the request, lest closing over unread input reset the answer),
+      // and a client sees a closed connection as it would a refused one.
       beast::error_code ignored;
-      socket.close(ignored);  // refuse rather than queue without bound
+      socket.close(ignored);
       continue;
     }
     asio::co_spawn(loop, serve(std::move(socket), peer), asio::detached);
@@ -432,6 +470,10 @@ void HttpServer::finished(Session* session) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mu_);
+    if (limits_.max_connections_per_address > 0) {
+      const auto key = address_key(session->remote.address());
+      if (auto it = per_address_.find(key); it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+    }
     if (session->evicting) {
       session->evicting = false;  // a posted eviction that still finds it leaves it be
       --evicting_;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "server/deadline.hpp"
@@ -63,6 +64,11 @@ struct Limits {
   // At the limit a new connection takes the place of one between requests (the longest idle, else
   // the slowest header); it is refused only when every connection is in the middle of a request.
   std::size_t max_connections = 4096;
+  // Past it a client address's new connections are refused: one address alone cannot take every
+  // connection, or keep evicting everyone else's. An IPv6 client counts by its /64, which one
+  // host usually has to itself. 128 is four times what bench/ opens from one address, and room
+  // for a modest reverse proxy; 0: no cap (behind a proxy every client has the proxy's address).
+  std::size_t max_connections_per_address = 128;
   std::chrono::seconds shutdown_grace{10};
 };
 
@@ -99,8 +105,8 @@ class HttpServer {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket, tcp::endpoint remote);
   asio::awaitable<void> serve_requests(Session& session);
-  enum class Admission { admitted, in_place_of_another, not_yet, refused_at_limit };
-  Admission admit();
+  enum class Admission { admitted, in_place_of_another, not_yet, refused_at_limit, refused_for_address };
+  Admission admit(const tcp::endpoint& peer);
   Session* choose_eviction() const;
   void evict(Session& session);
   void finished(Session* session);
@@ -119,6 +125,8 @@ class HttpServer {
   // walks an array). A session in here is alive: it unregisters before it is destroyed.
   std::vector<Session*> sessions_;
   std::size_t evicting_ = 0;  // sessions chosen for eviction and still open, under mu_
+  // Open connections per client address (see AddressKey in the .cpp), under mu_.
+  std::unordered_map<std::uint64_t, std::size_t> per_address_;
   std::function<void()> on_drained_;
 };
 

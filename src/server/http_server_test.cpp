@@ -542,6 +542,30 @@ TEST_F(HttpServerTest, AtTheLimitAnIdleConnectionGoesFirstThenAHalfSentHeaderBut
   }
 }
 
+// One address cannot take every connection: past its cap its new connections are refused, while
+// another address (127.0.0.2, on loopback too) is served.
+TEST_F(HttpServerTest, AnAddressOverItsCapIsRefusedWhileAnotherIsServed) {
+  Limits limits;
+  limits.max_connections_per_address = 3;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> first;
+  for (std::size_t i = 0; i < limits.max_connections_per_address; ++i) {
+    first.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(first.back()->request("GET", "/x"));
+  }
+  Client over(port_);
+  EXPECT_FALSE(over.request("GET", "/x"));
+  Client other(port_, "127.0.0.2");
+  auto response = other.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  // A connection that ends gives its place back.
+  first.pop_back();
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3; }));
+  Client again(port_);
+  expect_still_serves(again);
+}
+
 TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
   start();
   Client client(port_);
