@@ -46,6 +46,8 @@ struct ServeOptions {
   std::string callback_deny;
   std::string log_level = "info";
   std::string jwks_refetch_cooldown = "30s";
+  std::string header_timeout = std::to_string(server::Limits{}.header_timeout.count()) + "s";
+  std::size_t max_connections_per_address = server::Limits{}.max_connections_per_address;
   std::string audit_log;
   std::string audit_webhook;
   std::string audit_webhook_secret_file;
@@ -111,6 +113,14 @@ int serve(const ServeOptions& o) {
     std::cerr << "faasgate serve: " << endpoint.error() << "\n";
     return 2;
   }
+  server::Limits limits;
+  auto header_timeout = core::parse_duration_seconds(o.header_timeout);
+  if (!header_timeout || header_timeout->count() < 1) {
+    std::cerr << "faasgate serve: --header-timeout must be a duration of at least 1s\n";
+    return 2;
+  }
+  limits.header_timeout = *header_timeout;
+  limits.max_connections_per_address = o.max_connections_per_address;
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
   if (ec) {
@@ -140,7 +150,7 @@ int serve(const ServeOptions& o) {
   api::GatewayOptions gateway_options;
   std::unique_ptr<api::Gateway> gateway;
   server::HttpServer http(
-      loops, server::Limits{},
+      loops, limits,
       [&](server::Request&& request, const server::RequestInfo& info) {
         return gateway->handle(std::move(request), info);
       },
@@ -331,6 +341,13 @@ Run setup_serve(CLI::App& command) {
       ->check(CLI::Range(0u, 10000u));
   command.add_option("--jwks-refetch-cooldown", o->jwks_refetch_cooldown,
                      "Least time between two fetches of one issuer's keys (unknown kids trigger a fetch)")
+      ->capture_default_str();
+  command.add_option("--header-timeout", o->header_timeout,
+                     "Time a request's header may take, from a new connection's accept or a keep-alive "
+                     "request's first byte (slowloris sends it a few bytes at a time)")
+      ->capture_default_str();
+  command.add_option("--max-connections-per-address", o->max_connections_per_address,
+                     "Connections one client address (an IPv6 /64) may have open; 0: no cap (behind a reverse proxy)")
       ->capture_default_str();
   command.add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   return [o] { return serve(*o); };
