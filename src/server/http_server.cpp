@@ -132,8 +132,8 @@ Reply make_error_reply(http::status status, std::string_view message, unsigned v
   return {std::move(res), {}};
 }
 
-// What a connection is doing: shutdown closes the connections that wait for a request or its
-// header, and the others finish their request first.
+// What a connection is doing. The first two are between requests: shutdown closes those at once
+// (the others finish their request first), and at the connection limit one of them makes room.
 enum class Phase : std::uint8_t {
   awaiting_request,  // keep-alive: no byte of the next request yet
   reading_header,
@@ -142,10 +142,10 @@ enum class Phase : std::uint8_t {
 };
 
 // One client connection. Built on its loop's thread (the Deadline registers with that loop's
-// sweeper) and only touched there, but for the atomics, which other threads read as hints and
-// check again on the session's loop before acting. The registry (under mu_) holds a pointer;
-// whatever is posted to the session's loop holds a weak_ptr, so it finds the session gone rather
-// than another session that took its address.
+// sweeper) and only touched there, but for the fields under mu_ and the atomics, which other
+// threads read as hints: what acts on them runs on the session's loop, and checks again. The
+// registry (under mu_) holds a pointer; whatever is posted to the session's loop holds a
+// weak_ptr, so it finds the session gone rather than another session that took its address.
 class HttpServer::Session : public std::enable_shared_from_this<Session> {
  public:
   using clock = Deadline::clock;
