@@ -368,7 +368,17 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
     first = false;
     session.enter(Phase::reading_header, limits_.header_timeout);
 
-    auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+    // A header that came whole (most do, in the read above) is parsed here: Beast's read, finding
+    // it in the buffer, would post its completion rather than complete inline.
+    beast::error_code hec;
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), hec));
+      if (hec == http::error::need_more) hec = {};
+    }
+    if (!hec && !parser.is_header_done()) {
+      auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+      hec = ec;
+    }
     session.enter(Phase::reading_body, limits_.body_timeout);
     if (hec) {
       if (hec == http::error::header_limit) {

@@ -386,6 +386,46 @@ TEST_F(HttpServerTest, GarbageIs400) {
   EXPECT_NE(response->body().find("malformed HTTP request"), std::string::npos);
 }
 
+// A keep-alive request's header is parsed from what its first read brought: the same answers.
+TEST_F(HttpServerTest, AKeepAliveRequestIsReadAsTheFirstIs) {
+  Limits limits;
+  limits.header_bytes = 1024;
+  start(limits);
+  {
+    Client client(port_);
+    ASSERT_TRUE(client.request("GET", "/x"));
+    client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::request_header_fields_too_large);
+  }
+  {
+    Client client(port_);
+    ASSERT_TRUE(client.request("GET", "/x"));
+    client.send("NOT HTTP AT ALL\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::bad_request);
+  }
+  Client client(port_);
+  ASSERT_TRUE(client.request("GET", "/x"));
+  // Two requests in one write, the second in two parts, and a header sent in pieces.
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhiGET /two HTTP/1.1\r\nHo");
+  auto first = client.receive();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body(), "POST /echo hi");
+  client.send("st: t\r\n\r\n");
+  auto second = client.receive();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body(), "GET /two ");
+  client.send("GET /three HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.send("Host: t\r\n\r\n");
+  auto third = client.receive();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body(), "GET /three ");
+}
+
 TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
   Limits limits;
   limits.idle_timeout = std::chrono::seconds(1);
