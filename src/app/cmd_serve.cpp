@@ -58,6 +58,8 @@ struct ServeOptions {
   bool unsafe_no_isolation = false;
   unsigned function_uid = 65532;
   std::string jwks_refetch_cooldown = "30s";
+  std::string header_timeout = std::to_string(server::Limits{}.header_timeout.count()) + "s";
+  std::size_t max_connections_per_address = server::Limits{}.max_connections_per_address;
   std::string audit_log;
   std::string audit_webhook;
   std::string audit_webhook_secret_file;
@@ -179,6 +181,14 @@ int serve(ServeOptions o) {
     }
     metrics_endpoint = *parsed;
   }
+  server::Limits limits;
+  auto header_timeout = core::parse_duration_seconds(o.header_timeout);
+  if (!header_timeout || header_timeout->count() < 1) {
+    std::cerr << "faasgate serve: --header-timeout must be a duration of at least 1s\n";
+    return 2;
+  }
+  limits.header_timeout = *header_timeout;
+  limits.max_connections_per_address = o.max_connections_per_address;
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
   if (ec) {
@@ -215,7 +225,7 @@ int serve(ServeOptions o) {
   api::GatewayOptions gateway_options;
   std::unique_ptr<api::Gateway> gateway;
   server::HttpServer http(
-      loops, server::Limits{},
+      loops, limits,
       [&](server::Request&& request, const server::RequestInfo& info) {
         return gateway->handle(std::move(request), info);
       },
@@ -230,7 +240,7 @@ int serve(ServeOptions o) {
   // Metrics name every function of every namespace: they are served on a listener of their own,
   // as upstream serves them on a port of their own, never beside the public API.
   server::HttpServer metrics_http(
-      loops, server::Limits{},
+      loops, limits,
       [&](server::Request&& request, const server::RequestInfo& info) {
         return gateway->handle_metrics(std::move(request), info);
       });
@@ -481,6 +491,13 @@ Run setup_serve(CLI::App& command) {
   command.add_flag("--unsafe-no-isolation", o->unsafe_no_isolation,
                    "Run function processes without a sandbox: they see the gateway's files, processes and network "
                    "(only for machines without user namespaces, and only with trusted functions)");
+  command.add_option("--header-timeout", o->header_timeout,
+                     "Time a request's header may take, from a new connection's accept or a keep-alive "
+                     "request's first byte (slowloris sends it a few bytes at a time)")
+      ->capture_default_str();
+  command.add_option("--max-connections-per-address", o->max_connections_per_address,
+                     "Connections one client address (an IPv6 /64) may have open; 0: no cap (behind a reverse proxy)")
+      ->capture_default_str();
   command.add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   return [o] { return serve(*o); };
 }

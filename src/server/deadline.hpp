@@ -63,6 +63,7 @@ class Deadline {
 
   // Operations still pending when `timeout` has passed fail: the socket is closed.
   void expires_after(clock::duration timeout) noexcept { at_ = clock::now() + timeout; }
+  void expires_at(clock::time_point at) noexcept { at_ = at; }
   void expires_never() noexcept { at_ = clock::time_point::max(); }
   // True once the sweeper closed the socket because the deadline passed: an operation's error is
   // then a timeout, not the peer's doing.

@@ -6,6 +6,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -15,6 +17,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <poll.h>
 
 #include <condition_variable>
 #include <future>
@@ -27,13 +31,20 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// A blocking HTTP/1.1 client over one connection.
+// A blocking HTTP/1.1 client over one connection, from 127.0.0.1 or another loopback address.
 class Client {
  public:
-  explicit Client(unsigned short port) : socket_(io_) {
+  explicit Client(unsigned short port, const char* from = "127.0.0.1") : socket_(io_) {
+    socket_.open(tcp::v4());
+    socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0));
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
-  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // False when the server closed (a refused connection may be reset before the request is sent).
+  bool send(const std::string& bytes) {
+    beast::error_code ec;
+    asio::write(socket_, asio::buffer(bytes), ec);
+    return !ec;
+  }
   // The next whole response (Content-Length or chunked), or nullopt when the server closed.
   std::optional<http::response<http::string_body>> receive(bool to_head = false) {
     http::response_parser<http::string_body> parser;
@@ -51,6 +62,14 @@ class Client {
     socket_.read_some(asio::buffer(&c, 1), ec);
     return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
+  // True when the server closes the connection within `limit`; false if it is still open then.
+  bool closed_within(std::chrono::milliseconds limit) {
+    pollfd fd{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(limit.count())) <= 0) return false;
+    return closed_by_server();
+  }
+  // Nothing from the server, and not closed by it, at this moment.
+  bool open_and_quiet() { return !closed_within(std::chrono::milliseconds(0)); }
   std::optional<http::response<http::string_body>> request(const std::string& method, const std::string& target,
                                                            const std::string& body = "") {
     send(method + " " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
@@ -70,6 +89,7 @@ struct Script {
   std::condition_variable cv;
   bool release = false;       // a request to /hold waits for this
   int holding = 0;            // how many /hold requests are waiting
+  int parked = 0;             // how many /park requests are waiting (without blocking their loop)
   std::set<std::thread::id> threads;  // loops that served a request
 };
 
@@ -101,7 +121,23 @@ class HttpServerTest : public ::testing::Test {
     return script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.holding == 1; });
   }
 
-  // Lets every /hold request finish.
+  // Sends nothing; true once `n` /park requests are waiting in their handler.
+  [[nodiscard]] bool parked(int n) {
+    std::unique_lock lock(script_.mu);
+    return script_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return script_.parked == n; });
+  }
+
+  // True once `condition` holds of the server's connection counts (within a bounded time).
+  template <class Condition>
+  [[nodiscard]] bool counts_become(Condition condition) {
+    for (int i = 0; i < 2000; ++i) {
+      if (condition(server_->connection_counts())) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  // Lets every /hold and /park request finish.
   void release() {
     {
       std::lock_guard lock(script_.mu);
@@ -121,6 +157,23 @@ class HttpServerTest : public ::testing::Test {
       ++script_.holding;
       script_.cv.notify_all();
       script_.cv.wait(lock, [&] { return script_.release; });
+    }
+    if (request.target() == "/park") {
+      // Waits for release() without blocking the loop: a running handler, as a function call is.
+      {
+        std::lock_guard lock(script_.mu);
+        ++script_.parked;
+      }
+      script_.cv.notify_all();
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      for (;;) {
+        {
+          std::lock_guard lock(script_.mu);
+          if (script_.release) break;
+        }
+        timer.expires_after(std::chrono::milliseconds(10));
+        co_await timer.async_wait(use_tuple);
+      }
     }
     if (request.target() == "/stream") {
       Reply reply;
@@ -333,6 +386,46 @@ TEST_F(HttpServerTest, GarbageIs400) {
   EXPECT_NE(response->body().find("malformed HTTP request"), std::string::npos);
 }
 
+// A keep-alive request's header is parsed from what its first read brought: the same answers.
+TEST_F(HttpServerTest, AKeepAliveRequestIsReadAsTheFirstIs) {
+  Limits limits;
+  limits.header_bytes = 1024;
+  start(limits);
+  {
+    Client client(port_);
+    ASSERT_TRUE(client.request("GET", "/x"));
+    client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::request_header_fields_too_large);
+  }
+  {
+    Client client(port_);
+    ASSERT_TRUE(client.request("GET", "/x"));
+    client.send("NOT HTTP AT ALL\r\n\r\n");
+    auto response = client.receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::bad_request);
+  }
+  Client client(port_);
+  ASSERT_TRUE(client.request("GET", "/x"));
+  // Two requests in one write, the second in two parts, and a header sent in pieces.
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhiGET /two HTTP/1.1\r\nHo");
+  auto first = client.receive();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body(), "POST /echo hi");
+  client.send("st: t\r\n\r\n");
+  auto second = client.receive();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body(), "GET /two ");
+  client.send("GET /three HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  client.send("Host: t\r\n\r\n");
+  auto third = client.receive();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body(), "GET /three ");
+}
+
 TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
   Limits limits;
   limits.idle_timeout = std::chrono::seconds(1);
@@ -342,13 +435,175 @@ TEST_F(HttpServerTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(client.closed_by_server());  // blocks until the server closes: about a second
 }
 
-TEST_F(HttpServerTest, ARequestThatNeverCompletesIsCutAtTheReadTimeout) {
+TEST_F(HttpServerTest, ABodyThatNeverCompletesIsCutAtTheBodyTimeout) {
   Limits limits;
-  limits.read_timeout = std::chrono::seconds(1);
+  limits.body_timeout = std::chrono::seconds(1);
   start(limits);
   Client client(port_);
-  client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");  // the header never ends
-  EXPECT_TRUE(client.closed_by_server());
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab");  // 8 bytes never come
+  EXPECT_TRUE(client.closed_within(std::chrono::seconds(10)));
+}
+
+// Slowloris: a header sent a little at a time holds a connection for as long as it is allowed to.
+// The header's deadline is short; a body may take longer (an upload on a slow link).
+TEST_F(HttpServerTest, AHalfSentHeaderIsCutAtTheHeaderTimeoutButASlowBodyIsNot) {
+  Limits limits;
+  limits.header_timeout = std::chrono::seconds(1);
+  limits.body_timeout = std::chrono::seconds(30);
+  start(limits);
+  Client half(port_);
+  half.send("GET /slow HTTP/1.1\r\nHost: t\r\n");  // the header never ends
+  Client slow(port_);
+  slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n");
+  for (char c : std::string("body")) {  // two seconds in all: twice the header timeout
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    slow.send(std::string(1, c));
+  }
+  auto response = slow.receive();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body(), "POST /echo body");
+  EXPECT_TRUE(half.closed_within(std::chrono::seconds(10)));  // the body timeout would be 30 s
+}
+
+// On a keep-alive connection the wait for the next request is the idle timeout's; once its first
+// byte has come, the header has the header timeout.
+TEST_F(HttpServerTest, TheHeaderTimeoutStartsWithTheFirstByteOfAKeepAliveRequest) {
+  Limits limits;
+  limits.header_timeout = std::chrono::seconds(1);
+  limits.idle_timeout = std::chrono::seconds(30);
+  start(limits);
+  Client client(port_);
+  ASSERT_TRUE(client.request("GET", "/x"));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // idle, for twice the header timeout
+  expect_still_serves(client);
+  client.send("GET /slow HTTP/1.1\r\nHost: t\r\n");
+  EXPECT_TRUE(client.closed_within(std::chrono::seconds(10)));  // the idle timeout would be 30 s
+}
+
+constexpr std::string_view kHalfHeader = "GET /slow HTTP/1.1\r\nHost: t\r\n";
+
+// Slowloris at the connection limit: every connection holds half a header. A new client is served
+// all the same, in the place of the connection whose header has taken longest.
+TEST_F(HttpServerTest, AtTheConnectionLimitTheSlowestHalfSentHeaderMakesRoomForANewClient) {
+  Limits limits;
+  limits.max_connections = 8;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> slow;
+  for (std::size_t i = 0; i < limits.max_connections; ++i) {
+    slow.push_back(std::make_unique<Client>(port_));
+    slow.back()->send(std::string(kHalfHeader));
+    // One at a time, so that their order is known.
+    ASSERT_TRUE(counts_become([&](const ConnectionCounts& c) { return c.reading_header == i + 1; }));
+  }
+  Client newcomer(port_);
+  auto response = newcomer.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_TRUE(slow.front()->closed_within(std::chrono::seconds(10)));
+  for (std::size_t i = 1; i < slow.size(); ++i) EXPECT_TRUE(slow[i]->open_and_quiet()) << i;
+}
+
+// Each new connection takes the place of an older one, on either loop, while those end on their
+// own too: the count of open connections comes back to the limit and the server still serves.
+TEST_F(HttpServerTest, ManyHalfSentHeadersAtTheLimitLeaveTheServerWithinItAndServing) {
+  Limits limits;
+  limits.max_connections = 8;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<Client>(port_));
+    slow.back()->send(std::string(kHalfHeader));
+    if (i % 3 == 0) slow.pop_back();  // some leave on their own
+  }
+  // Settled: the connections still open all wait for the rest of their header.
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open <= 8 && c.reading_header == c.open; }))
+      << server_->connection_counts().open << " open, " << server_->connection_counts().reading_header
+      << " reading a header";
+  Client newcomer(port_);
+  auto response = newcomer.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  EXPECT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open <= 8; }));
+}
+
+TEST_F(HttpServerTest, AtTheLimitAnIdleConnectionGoesFirstThenAHalfSentHeaderButNeverARunningHandler) {
+  Limits limits;
+  limits.max_connections = 3;
+  start(limits);
+  const std::string park = "GET /park HTTP/1.1\r\nHost: t\r\n";
+  Client busy(port_);  // the oldest connection of all, but its handler runs
+  busy.send(park + "\r\n");
+  ASSERT_TRUE(parked(1));
+  Client half(port_);
+  half.send(std::string(kHalfHeader));
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.reading_header == 1; }));
+  Client idle(port_);
+  ASSERT_TRUE(idle.request("GET", "/x"));
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3 && c.awaiting_request == 1; }));
+
+  // The idle keep-alive connection goes first, though the half-sent header is older.
+  {
+    Client newcomer(port_);
+    auto response = newcomer.request("GET", "/first");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::ok);
+  }
+  EXPECT_TRUE(idle.closed_within(std::chrono::seconds(10)));
+  EXPECT_TRUE(half.open_and_quiet());
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 2; }));  // the newcomer left
+
+  // With no idle connection, the half-sent header that began first goes.
+  Client half2(port_);
+  half2.send(park);  // the rest of its header comes later
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3 && c.reading_header == 2; }));
+  {
+    Client newcomer(port_);
+    auto response = newcomer.request("GET", "/second");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::ok);
+  }
+  EXPECT_TRUE(half.closed_within(std::chrono::seconds(10)));
+  EXPECT_TRUE(half2.open_and_quiet());
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 2; }));
+
+  // Every connection has a running handler: none is taken, and a newcomer is refused.
+  half2.send("\r\n");
+  ASSERT_TRUE(parked(2));
+  Client busy3(port_);
+  busy3.send(park + "\r\n");
+  ASSERT_TRUE(parked(3));
+  Client refused(port_);
+  EXPECT_FALSE(refused.request("GET", "/third"));
+  release();
+  for (Client* client : {&busy, &half2, &busy3}) {
+    auto response = client->receive();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body(), "GET /park ");
+  }
+}
+
+// One address cannot take every connection: past its cap its new connections are refused, while
+// another address (127.0.0.2, on loopback too) is served.
+TEST_F(HttpServerTest, AnAddressOverItsCapIsRefusedWhileAnotherIsServed) {
+  Limits limits;
+  limits.max_connections_per_address = 3;
+  start(limits);
+  std::vector<std::unique_ptr<Client>> first;
+  for (std::size_t i = 0; i < limits.max_connections_per_address; ++i) {
+    first.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(first.back()->request("GET", "/x"));
+  }
+  Client over(port_);
+  EXPECT_FALSE(over.request("GET", "/x"));
+  Client other(port_, "127.0.0.2");
+  auto response = other.request("GET", "/x");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result(), http::status::ok);
+  // A connection that ends gives its place back.
+  first.pop_back();
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 3; }));
+  Client again(port_);
+  expect_still_serves(again);
 }
 
 TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
