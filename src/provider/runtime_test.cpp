@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "provider/runtime.hpp"
+#include "provider/test_support.hpp"
 
 namespace faasgate::provider {
 namespace {
@@ -116,44 +117,11 @@ FunctionSpec http_function(std::string name, std::uint32_t replicas) {
   return spec;
 }
 
-class RuntimeTest : public ::testing::Test {
+class RuntimeTest : public test_support::RuntimeFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/faasgate-provider-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    make_dir_and_threads("faasgate-provider");
     start(test_options(dir_));
-  }
-
-  void TearDown() override {
-    runtime_.reset();
-    guard_.reset();
-    io_.stop();
-    for (auto& t : threads_) t.join();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  void start(RuntimeOptions options) {
-    runtime_.reset();
-    runtime_ = std::make_unique<Runtime>(io_, std::move(options));
-  }
-
-  Result invoke(const std::string& name, ClassicRequest request = {}, const std::string& ns = "openfaas-fn") {
-    std::promise<Result> promise;
-    auto future = promise.get_future();
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> {
-          promise.set_value(co_await runtime_->invoke_classic(ns, name, std::move(request)));
-        },
-        asio::detached);
-    if (future.wait_for(120s) != std::future_status::ready) {
-      ADD_FAILURE() << "invocation did not complete";
-      std::abort();  // the coroutine still refers to this frame
-    }
-    return future.get();
   }
 
   ClassicResponse ok(const std::string& name, std::string body = {}) {
@@ -183,12 +151,6 @@ class RuntimeTest : public ::testing::Test {
     });
     return pids;
   }
-
-  std::filesystem::path dir_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
-  std::vector<std::thread> threads_;
-  std::unique_ptr<Runtime> runtime_;
 };
 
 // --- classic mode ---------------------------------------------------------------------------------

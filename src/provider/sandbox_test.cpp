@@ -4,25 +4,19 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
-#include <future>
-#include <thread>
 
 #include "core/secret.hpp"
 #include "provider/runtime.hpp"
+#include "provider/test_support.hpp"
 
 namespace faasgate::provider {
 namespace {
 
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 // Not serve's default (65532): a fork bomb here must not take the process budget of functions
@@ -83,12 +77,10 @@ TEST(Sandbox, HidesFirstThenGivesTheFunctionItsOwnDirectory) {
 }
 
 // Real sandboxed processes, started by the runtime as `faasgate serve` starts them.
-class SandboxedRuntimeTest : public ::testing::Test {
+class SandboxedRuntimeTest : public test_support::RuntimeFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/faasgate-sandbox-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    make_dir_and_threads("faasgate-sandbox");
     std::filesystem::create_directories(dir_ / "hidden-dir");
     std::ofstream(dir_ / "hidden-dir" / "key") << "gateway key";
     std::ofstream(dir_ / "hidden-file") << "admin password";
@@ -106,17 +98,7 @@ class SandboxedRuntimeTest : public ::testing::Test {
     ASSERT_EQ(::chmod(o.work_dir.c_str(), 0711), 0);
     auto probed = probe(o.sandbox, o.work_dir);
     ASSERT_TRUE(probed.has_value()) << probed.error();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
-    runtime_ = std::make_unique<Runtime>(io_, std::move(o));
-  }
-
-  void TearDown() override {
-    runtime_.reset();
-    guard_.reset();
-    io_.stop();
-    for (auto& t : threads_) t.join();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    start(std::move(o));
   }
 
   std::string run(const std::string& name, const std::string& script, std::string memory = {}) {
@@ -128,26 +110,10 @@ class SandboxedRuntimeTest : public ::testing::Test {
     spec.secrets.emplace("db", core::Secret(std::string("s3cr3t")));
     auto applied = runtime_->apply(spec);
     EXPECT_TRUE(applied.has_value()) << applied.error().message;
-    std::promise<core::Expected<ClassicResponse, RuntimeError>> promise;
-    auto future = promise.get_future();
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> {
-          ClassicRequest request;
-          promise.set_value(co_await runtime_->invoke_classic("openfaas-fn", name, std::move(request)));
-        },
-        asio::detached);
-    if (future.wait_for(120s) != std::future_status::ready) std::abort();
-    auto r = future.get();
+    auto r = invoke(name);
     EXPECT_TRUE(r.has_value()) << r.error().message;
     return r ? r->body : std::string();
   }
-
-  std::filesystem::path dir_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
-  std::vector<std::thread> threads_;
-  std::unique_ptr<Runtime> runtime_;
 };
 
 TEST_F(SandboxedRuntimeTest, AFunctionSeesOnlyWhatIsItsOwn) {

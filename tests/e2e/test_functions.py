@@ -19,6 +19,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HTTP_ECHO = "/usr/bin/python3 " + os.path.join(HERE, "fixtures", "http_echo.py")
 
 
+def serve_once(test, *args):
+    """`faasgate serve ARGS` on a scratch data directory, for options it must refuse."""
+    data_dir = tempfile.mkdtemp()
+    test.addCleanup(shutil.rmtree, data_dir, True)
+    return subprocess.run([harness.FAASGATE_BIN, "serve", *args, "--listen", "127.0.0.1:0", "--data-dir", data_dir],
+                          capture_output=True, text=True, timeout=30)
+
+
 def deployment(name, process, namespace="openfaas-fn", **extra):
     body = {"service": name, "image": "example/" + name + ":latest", "namespace": namespace, "envProcess": process}
     body.update(extra)
@@ -499,10 +507,7 @@ class CallbackAddressTest(unittest.TestCase):
             receiver.close()
 
     def test_bad_callback_deny_is_a_usage_error(self):
-        data_dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, data_dir, True)
-        proc = subprocess.run([harness.FAASGATE_BIN, "serve", "--callback-deny", "10.0.0.1/8", "--listen", "127.0.0.1:0",
-                               "--data-dir", data_dir], capture_output=True, text=True, timeout=30)
+        proc = serve_once(self, "--callback-deny", "10.0.0.1/8")
         self.assertEqual(proc.returncode, 2)
         self.assertIn("--callback-deny", proc.stderr)
 
@@ -592,10 +597,7 @@ class AsyncLimitsTest(unittest.TestCase):
             receiver.close()
 
     def test_zero_limits_are_a_usage_error(self):
-        data_dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, data_dir, True)
-        proc = subprocess.run([harness.FAASGATE_BIN, "serve", "--async-max-queued", "0", "--listen", "127.0.0.1:0",
-                               "--data-dir", data_dir], capture_output=True, text=True, timeout=30)
+        proc = serve_once(self, "--async-max-queued", "0")
         self.assertEqual(proc.returncode, 2)
         self.assertIn("--async-max-queued", proc.stderr)
 
