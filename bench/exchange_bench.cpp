@@ -186,7 +186,7 @@ void run_exchange_bench(const std::filesystem::path& bin_dir) {
   std::ofstream(dir / "iam" / "issuers.yaml") << issuer_manifests;
   std::ofstream(dir / "iam" / "role.yaml") << role_manifests;
 
-  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", (dir / "data").string(),
                                                 "--iam-dir", (dir / "iam").string(), "--log-level", "warn"});
   // The gateway's signing key is generated at start; the bound uses a P-256 key of its own.
   auto gateway_key = generate_p256();

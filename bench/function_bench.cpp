@@ -87,8 +87,8 @@ class BenchGateway {
 
  private:
   static std::vector<std::string> args(const std::filesystem::path& dir, std::vector<std::string> extra) {
-    std::vector<std::string> out{"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
-                                 "--log-level", "warn"};
+    std::vector<std::string> out{"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off",
+                                 "--data-dir", (dir / "data").string(), "--log-level", "warn"};
     out.insert(out.end(), extra.begin(), extra.end());
     return out;
   }
@@ -204,10 +204,25 @@ void added_latency(const std::string& label, const EchoFunction& function, Bench
 
 }  // namespace
 
+// Classic mode: a process per request.
+void classic(const std::string& label, BenchGateway& gateway) {
+  auto deployed = gateway.call("POST", "/system/functions",
+                               boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
+  if (deployed.status != 202) throw std::runtime_error("cannot deploy the classic function: " + deployed.body);
+  auto spec = post_hello(gateway.port(), "/function/cat", 8);
+  spec.duration = std::chrono::milliseconds(3000);
+  auto load = run_load(spec);
+  print_figure("classic mode (a process per request, `cat`), 8 connections, " + label, load.rate(), "req/s");
+  print_figure("classic mode: median latency per request, " + label, load.percentile(50), "us");
+}
+
 void run_function_bench(const std::filesystem::path& bin_dir) {
   print_header("Function invocation: through the gateway vs. the function process directly");
   {
-    BenchGateway gateway(bin_dir, {});
+    // Without the sandbox: the proxy path is the same either way (the sandbox changes how the
+    // function process starts, not how the gateway reaches it), and the function's pid must be
+    // the host's for its CPU to be read from /proc.
+    BenchGateway gateway(bin_dir, {"--unsafe-no-isolation"});
     const auto echo = gateway.deploy_echo("echo", {});
     const auto busy = gateway.deploy_echo("work", {{"work_us", "100"}});
     const Relay echo_relay(bin_dir, echo.port), busy_relay(bin_dir, busy.port);
@@ -215,18 +230,16 @@ void run_function_bench(const std::filesystem::path& bin_dir) {
     throughput("100 us of CPU per call", busy, gateway, "work", busy_relay);
     added_latency("echo, 1 connection", echo, gateway, "echo", &echo_relay);
 
-    auto classic = gateway.call("POST", "/system/functions",
-                                boost::json::serialize(boost::json::object{{"service", "cat"}, {"envProcess", "cat"}}));
-    if (classic.status != 202) throw std::runtime_error("cannot deploy the classic function: " + classic.body);
-    auto classic_spec = post_hello(gateway.port(), "/function/cat", 8);
-    classic_spec.duration = std::chrono::milliseconds(3000);
-    auto classic_load = run_load(classic_spec);
-    print_figure("classic mode (a process per request, `cat`), 8 connections", classic_load.rate(), "req/s");
-    print_figure("classic mode: median latency per request", classic_load.percentile(50), "us");
+    classic("no sandbox", gateway);
+  }
+  {
+    // What the sandbox costs a process per request (setpriv, prlimit, bwrap and its namespaces).
+    BenchGateway gateway(bin_dir, {});
+    classic("sandboxed", gateway);
   }
   {
     // The same latency with the connection threads polling 50 us before they sleep.
-    BenchGateway gateway(bin_dir, {"--busy-poll-us", "50"});
+    BenchGateway gateway(bin_dir, {"--busy-poll-us", "50", "--unsafe-no-isolation"});
     const auto echo = gateway.deploy_echo("echo", {});
     added_latency("echo, 1 connection, --busy-poll-us 50", echo, gateway, "echo", nullptr);
   }

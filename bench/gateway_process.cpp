@@ -55,6 +55,10 @@ GatewayProcess::~GatewayProcess() {
 std::filesystem::path make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "faasgate-bench-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  // Passable: a sandboxed gateway run as root hands its functions to a user of their own, who
+  // must reach the data directory inside (see docs/isolation.md).
+  std::filesystem::permissions(tmpl, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                         std::filesystem::perms::others_exec);
   return tmpl;
 }
 

@@ -92,7 +92,7 @@ void run_iam_bench(const std::filesystem::path& bin_dir) {
          "spec:\n  statement:\n  - {sid: list, effect: Allow, action: [\"Function:List\"], resource: [\"openfaas-fn:*\"]}\n"
          "---\napiVersion: iam.openfaas.com/v1\nkind: Role\nmetadata: {name: ci, namespace: openfaas}\n"
          "spec:\n  policy: [reader]\n  principal: {\"jwt:sub\": [\"ci\"]}\n";
-  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+  GatewayProcess gateway(bin_dir / "faasgate", {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir", (dir / "data").string(),
                                                 "--iam-dir", (dir / "iam").string(), "--log-level", "warn"});
   const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();

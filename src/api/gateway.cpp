@@ -270,10 +270,8 @@ asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
       who->audience.empty() || std::find(who->audience.begin(), who->audience.end(), resource) != who->audience.end();
   event.allowed = decision.allowed && addressed;
   if (!event.allowed) {
-    co_return finish(error_reply(http::status::forbidden,
-                                 addressed ? "forbidden: Function:Invoke on " + resource + " is not allowed for " +
-                                                 core::printable(who->subject)
-                                           : "the function token's audience does not name " + resource));
+    co_return finish(addressed ? forbidden(route.action, resource, *who)
+                               : error_reply(http::status::forbidden, "the function token's audience does not name " + resource));
   }
   call.principal = std::move(*who);
   co_return finish(co_await route.handler(call));
