@@ -128,7 +128,8 @@ void setup_logging(const std::string& level) {
 // Function processes run in a sandbox (provider/sandbox.hpp, docs/isolation.md) that hides the
 // data directory and every file named on the command line. A machine that cannot give it stops
 // the gateway here, naming what is missing, unless the operator says --unsafe-no-isolation.
-core::Expected<provider::SandboxOptions, std::string> sandbox_options(const ServeOptions& o, const fs::path& work_dir) {
+core::Expected<provider::SandboxOptions, std::string> sandbox_options(const ServeOptions& o, const fs::path& work_dir,
+                                                                      std::uint16_t gateway_port) {
   provider::SandboxOptions sandbox;
   if (o.unsafe_no_isolation) {
     spdlog::warn("--unsafe-no-isolation: function processes run as the gateway's user and see its files, its "
@@ -136,6 +137,7 @@ core::Expected<provider::SandboxOptions, std::string> sandbox_options(const Serv
     return sandbox;
   }
   sandbox.enabled = true;
+  sandbox.gateway_port = gateway_port;  // functions reach other functions through it, and nothing else of ours
   const bool root = ::geteuid() == 0;
   if (root) {
     if (o.function_uid == 0) return core::fail(std::string("--function-uid must not be 0"));
@@ -158,7 +160,7 @@ core::Expected<provider::SandboxOptions, std::string> sandbox_options(const Serv
   fs::permissions(work_dir, passable, ec);
   if (auto probed = provider::probe(sandbox, work_dir); !probed) {
     return core::fail("cannot isolate function processes: " + probed.error() +
-                      "\n  (install bubblewrap and util-linux, allow unprivileged user namespaces, or - knowing that "
+                      "\n  (install bubblewrap, util-linux and passt, allow unprivileged user namespaces, or - knowing that "
                       "any tenant who may deploy a function then owns the gateway - run with --unsafe-no-isolation)");
   }
   spdlog::info("function processes run sandboxed{}", root ? " as uid " + std::to_string(o.function_uid) : std::string());
@@ -297,7 +299,7 @@ int serve(ServeOptions o) {
   }
   provider::RuntimeOptions runtime_options;
   runtime_options.work_dir = fs::path(o.data_dir) / "functions";
-  if (auto sandbox = sandbox_options(o, runtime_options.work_dir); !sandbox) {
+  if (auto sandbox = sandbox_options(o, runtime_options.work_dir, bound.port()); !sandbox) {
     std::cerr << "faasgate serve: " << sandbox.error() << "\n";
     return 1;
   } else {

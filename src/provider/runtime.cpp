@@ -391,13 +391,14 @@ struct State : std::enable_shared_from_this<State> {
     ledger.remove(child->pid());
   }
 
+  // `port`: an http replica's $PORT, which the sandbox forwards from the host's loopback.
   core::Expected<Spawned, RuntimeError> spawn(const Compiled& spec, std::map<std::string, std::string> env,
-                                              bool stdin_socket) {
+                                              bool stdin_socket, std::uint16_t port = 0) {
     auto exe = detail::find_executable(spec.argv.front(), spec.path_var, spec.dir);
     if (!exe) return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + spec.argv.front()));
     detail::SpawnOptions so;
     if (options.sandbox.enabled) {
-      auto command = sandboxed(options.sandbox, spec.limits, spec.dir, spec.secrets_dir, *exe, spec.argv);
+      auto command = sandboxed(options.sandbox, spec.limits, spec.dir, spec.secrets_dir, *exe, spec.argv, port);
       so.executable = std::move(command.executable);
       so.argv = std::move(command.argv);
     } else {
@@ -547,7 +548,7 @@ struct State : std::enable_shared_from_this<State> {
       } else {
         auto env = spec.env;
         env["PORT"] = std::to_string(port);
-        auto spawned = spawn(spec, std::move(env), /*stdin_socket=*/false);
+        auto spawned = spawn(spec, std::move(env), /*stdin_socket=*/false, port);
         if (!spawned) {
           release_port(port);
           if (spawned.error().code == RuntimeErrc::unavailable) break;
@@ -574,7 +575,7 @@ struct State : std::enable_shared_from_this<State> {
           milliseconds interval(20);
           asio::steady_timer timer(ex);
           while (!run->exited.is_set() && !replica_stopping(*r) && Clock::now() < deadline) {
-            if (co_await can_connect(endpoint, milliseconds(1000))) {
+            if (co_await accepting(*child, endpoint)) {
               became_ready = mark_ready(*r, generation);
               break;
             }
@@ -628,6 +629,13 @@ struct State : std::enable_shared_from_this<State> {
     });
   }
 
+  // Whether a replica accepts connections: connecting tells, unless the sandbox forwards its port
+  // (the host side accepts whether the function listens or not); then its namespace tells.
+  asio::awaitable<bool> accepting(const Child& child, tcp::endpoint endpoint) {
+    if (options.sandbox.enabled) co_return listening_inside(child.pid(), endpoint.port());
+    co_return co_await can_connect(endpoint, milliseconds(1000));
+  }
+
   // After a failed connection: check the replica; if it does not accept connections any more,
   // kill it so that its supervisor restarts it.
   asio::awaitable<void> check(std::shared_ptr<State> self, std::shared_ptr<Replica> r, std::uint64_t generation,
@@ -635,13 +643,18 @@ struct State : std::enable_shared_from_this<State> {
     (void)self;
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
+    std::shared_ptr<Child> running;
+    {
+      std::lock_guard lock(mu);
+      running = r->child;
+    }
     bool alive = false;
-    for (int attempt = 0; attempt < 3 && !alive; ++attempt) {
+    for (int attempt = 0; attempt < 3 && !alive && running; ++attempt) {
       if (attempt > 0) {
         timer.expires_after(milliseconds(100));
         (void)co_await timer.async_wait(use_tuple);
       }
-      alive = co_await can_connect(endpoint, milliseconds(1000));
+      alive = co_await accepting(*running, endpoint);
     }
     std::shared_ptr<Child> child;
     {

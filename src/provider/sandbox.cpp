@@ -11,6 +11,10 @@
 #include <csignal>
 #include <cstring>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include "provider/process.hpp"
 
 namespace faasgate::provider {
@@ -60,25 +64,30 @@ std::optional<SandboxLimits> limits_for(const std::string& memory_quantity) {
 
 SandboxedCommand sandboxed(const SandboxOptions& o, const SandboxLimits& limits, const fs::path& dir,
                            const fs::path& secrets_dir, const std::string& executable,
-                           const std::vector<std::string>& argv) {
+                           const std::vector<std::string>& argv, std::uint16_t replica_port) {
   SandboxedCommand out;
   auto& a = out.argv;
+  const uid_t uid = o.run_as_uid.value_or(::geteuid());
+  const gid_t gid = o.run_as_uid ? o.run_as_gid.value_or(*o.run_as_uid) : ::getegid();
+  // The sandbox dies with the gateway: pasta (which stays outside bwrap's --die-with-parent)
+  // gets SIGKILL when the gateway does, and bwrap with it.
+  out.executable = o.setpriv.string();
+  a = {"setpriv", "--pdeathsig=KILL"};
   if (o.run_as_uid) {
-    out.executable = o.setpriv.string();
-    a = {"setpriv",
-         "--reuid=" + std::to_string(*o.run_as_uid),
-         "--regid=" + std::to_string(o.run_as_gid.value_or(*o.run_as_uid)),
-         "--clear-groups",
-         "--no-new-privs",
-         "--",
-         o.prlimit.string()};
-  } else {
-    out.executable = o.prlimit.string();
-    a = {"prlimit"};
+    // Not --no-new-privs here: pasta's user namespace could not be mapped under it. bwrap sets it
+    // for the function itself.
+    a.insert(a.end(), {"--reuid=" + std::to_string(*o.run_as_uid), "--regid=" + std::to_string(gid), "--clear-groups"});
   }
+  a.insert(a.end(), {"--", o.prlimit.string()});
+  const auto port = [](std::uint16_t p) { return std::to_string(p); };
   a.insert(a.end(), {"--nproc=" + std::to_string(limits.processes), "--nofile=" + std::to_string(limits.open_files),
-                     "--data=" + std::to_string(limits.memory_bytes), "--core=0", "--", o.bwrap.string(),
-                     "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                     "--data=" + std::to_string(limits.memory_bytes), "--core=0", "--", o.pasta.string(), "-q", "-f",
+                     "--config-net", "--no-map-gw", "-t",
+                     replica_port ? "127.0.0.1/" + port(replica_port) + ":" + port(replica_port) : "none", "-T",
+                     o.gateway_port ? port(o.gateway_port) : "none", "-u", "none", "-U", "none", "--",
+                     o.bwrap.string(),
+                     // pasta's user namespace makes us its uid 0; the function is the user it runs as
+                     "--unshare-user", "--uid", std::to_string(uid), "--gid", std::to_string(gid), "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                      "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                      "--tmpfs", "/var/tmp"});
   // Later mounts go on top of earlier ones: hide first, then give the function its own directory
@@ -117,13 +126,43 @@ SandboxedCommand sandboxed(const SandboxOptions& o, const SandboxLimits& limits,
   return out;
 }
 
-core::Expected<void, std::string> probe(const SandboxOptions& options, const fs::path& scratch_parent) {
-  for (const auto* tool : {&options.bwrap, &options.prlimit}) {
-    if (::access(tool->c_str(), X_OK) != 0)
-      return core::fail(tool->string() + " is missing (Debian: bubblewrap, util-linux): no sandbox for functions");
+bool socket_table_listens(const std::string& table, std::uint16_t port) {
+  // "  sl  local_address rem_address   st ..." then one socket a line: "0: 0100007F:1F90 00000000:0000 0A ...";
+  // the local port is the hex after the first ':' of the address, state 0A is LISTEN.
+  std::size_t at = table.find('\n');
+  while (at != std::string::npos && at + 1 < table.size()) {
+    const std::size_t end = table.find('\n', at + 1);
+    const std::string line = table.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+    at = end;
+    char local[64] = {0}, remote[64] = {0};
+    unsigned state = 0;
+    if (std::sscanf(line.c_str(), " %*d: %63s %63s %x", local, remote, &state) != 3) continue;
+    const char* colon = std::strrchr(local, ':');
+    if (colon == nullptr || state != 0x0A) continue;
+    if (std::strtoul(colon + 1, nullptr, 16) == port) return true;
   }
-  if (options.run_as_uid && ::access(options.setpriv.c_str(), X_OK) != 0)
-    return core::fail(options.setpriv.string() + " is missing (util-linux): functions would run as root");
+  return false;
+}
+
+bool listening_inside(pid_t sandbox_pid, std::uint16_t port) {
+  // pasta's child (bwrap) lives in the namespace pasta made.
+  std::ifstream children("/proc/" + std::to_string(sandbox_pid) + "/task/" + std::to_string(sandbox_pid) + "/children");
+  pid_t inside = 0;
+  if (!(children >> inside) || inside <= 0) return false;
+  for (const char* table : {"tcp", "tcp6"}) {
+    std::ifstream in("/proc/" + std::to_string(inside) + "/net/" + table);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (socket_table_listens(text.str(), port)) return true;
+  }
+  return false;
+}
+
+core::Expected<void, std::string> probe(const SandboxOptions& options, const fs::path& scratch_parent) {
+  for (const auto* tool : {&options.bwrap, &options.setpriv, &options.prlimit, &options.pasta}) {
+    if (::access(tool->c_str(), X_OK) != 0)
+      return core::fail(tool->string() + " is missing (Debian: bubblewrap, util-linux, passt): no sandbox for functions");
+  }
 
   std::string pattern = (scratch_parent / ".probe-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr)
@@ -167,6 +206,8 @@ core::Expected<void, std::string> probe(const SandboxOptions& options, const fs:
     while ((n = ::read(spawned->stderr_fd.get(), buf, sizeof buf)) > 0 && why.size() < 2048) why.append(buf, static_cast<std::size_t>(n));
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
     if (why.empty()) why = "no user, mount or PID namespace for unprivileged users?";
+    if (why.find("tun") != std::string::npos)
+      why += " (pasta needs /dev/net/tun usable by the functions' user: Debian's udev makes it 0666)";
     if (options.run_as_uid && why.find("Permission denied") != std::string::npos)
       why += " (the functions' user, uid " + std::to_string(*options.run_as_uid) + ", must pass through every directory above " +
              scratch_parent.string() + ": give them o+x)";

@@ -9,9 +9,14 @@
 // One process from our posix_spawn to the function: each of them execs the next, so the pid the
 // runtime watches and signals (and its process group) is the function's whole sandbox.
 //
-//   [setpriv --reuid U --regid G --clear-groups --no-new-privs]   only when the gateway is root
+//   setpriv --pdeathsig=KILL [--reuid U --regid G --clear-groups]  the user only when the gateway is root
 //   prlimit --nproc --nofile --data --core=0
-//   bwrap --unshare-user --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try
+//   pasta --config-net --no-map-gw -t 127.0.0.1/P:P -T G -f -q    a network namespace of its own
+//         (Debian's passt): the host's 127.0.0.1:P reaches an http replica's 127.0.0.1:P (P is
+//         $PORT; classic runs forward none), the function's 127.0.0.1:G reaches the gateway's
+//         public API, outbound traffic is translated, and nothing else of the host's loopback
+//         (other replicas, the metrics listener) is reachable
+//   bwrap --unshare-user --uid U --gid G --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try
 //         --die-with-parent
 //         --ro-bind / /             the machine, read-only, as an unprivileged user sees it
 //         --dev /dev --proc /proc   a fresh /proc: only the sandbox's own processes
@@ -22,8 +27,7 @@
 //         --chdir <the function's directory>
 //         -- <executable> <args>
 //
-// What it guarantees, and what it does not yet (the network: the sandbox shares the host's), is
-// written down in docs/isolation.md.
+// What it guarantees, and what it does not, is written down in docs/isolation.md.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -41,6 +45,10 @@ struct SandboxOptions {
   std::filesystem::path bwrap = "/usr/bin/bwrap";
   std::filesystem::path setpriv = "/usr/bin/setpriv";
   std::filesystem::path prlimit = "/usr/bin/prlimit";
+  std::filesystem::path pasta = "/usr/bin/pasta";
+  // The gateway's public API port: the one port of the host's loopback a function reaches (at
+  // 127.0.0.1 in its own network namespace). 0: none.
+  std::uint16_t gateway_port = 0;
   // When the gateway runs as root, functions run as this unprivileged user and group (no other
   // process of the machine should use them); nullopt: as the gateway's own user.
   std::optional<uid_t> run_as_uid;
@@ -71,10 +79,19 @@ struct SandboxedCommand {
 };
 
 // Pure: the command line running `executable argv...` in the sandbox, with `dir` (the function's
-// own directory, its working directory) writable and `secrets_dir` read-only inside it.
+// own directory, its working directory) writable and `secrets_dir` read-only inside it, and the
+// host's 127.0.0.1:`replica_port` forwarded to the sandbox's (0: none, for classic runs).
 SandboxedCommand sandboxed(const SandboxOptions& options, const SandboxLimits& limits,
                            const std::filesystem::path& dir, const std::filesystem::path& secrets_dir,
-                           const std::string& executable, const std::vector<std::string>& argv);
+                           const std::string& executable, const std::vector<std::string>& argv,
+                           std::uint16_t replica_port = 0);
+
+// Whether a process in the sandbox started as `sandbox_pid` (pasta, whose child is in the
+// sandbox's network namespace) listens on TCP `port`. The forwarded host port accepts as soon as
+// pasta runs, so readiness is read from the namespace's own socket table.
+bool listening_inside(pid_t sandbox_pid, std::uint16_t port);
+// From the text of /proc/<pid>/net/tcp or tcp6: whether a socket is in LISTEN on `port`.
+bool socket_table_listens(const std::string& table, std::uint16_t port);
 
 // Runs a sandboxed `/bin/true` the way functions will run, so a machine that cannot give the
 // guarantees (no bwrap, no user namespaces, no setpriv) is found at start, not at the first

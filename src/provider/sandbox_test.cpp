@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 namespace faasgate::provider {
 namespace {
 
+namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 // Not serve's default (65532): a fork bomb here must not take the process budget of functions
@@ -43,10 +46,16 @@ TEST(Sandbox, HidesFirstThenGivesTheFunctionItsOwnDirectory) {
   const std::vector<std::string> argv = {"cat", "-n"};
   auto c = sandboxed(o, SandboxLimits{256 << 20, 64, 128}, "/data/functions/dev/fn", "/data/functions/dev/fn/secrets",
                      "/usr/bin/cat", argv);
-  EXPECT_EQ(c.executable, "/usr/bin/prlimit");
+  EXPECT_EQ(c.executable, "/usr/bin/setpriv");  // it dies with the gateway, whoever runs it
   const auto& a = c.argv;
   auto at = [&](const std::string& s) { return std::find(a.begin(), a.end(), s) - a.begin(); };
-  EXPECT_LT(at("--nproc=64"), at("/usr/bin/bwrap"));
+  // prlimit, then pasta (a network of its own; no replica port for a classic run, no gateway
+  // port unless one is set), then bwrap.
+  EXPECT_LT(at("--nproc=64"), at("/usr/bin/pasta"));
+  EXPECT_LT(at("/usr/bin/pasta"), at("/usr/bin/bwrap"));
+  EXPECT_EQ(a[at("-t") + 1], "none");
+  EXPECT_EQ(a[at("-T") + 1], "none");
+  EXPECT_NE(at("--no-map-gw"), static_cast<std::ptrdiff_t>(a.size()));
   EXPECT_LT(at("--data=268435456"), at("/usr/bin/bwrap"));
   EXPECT_LT(at("--nofile=128"), at("/usr/bin/bwrap"));
   for (const char* ns : {"--unshare-user", "--unshare-pid", "--unshare-ipc", "--die-with-parent"})
@@ -61,19 +70,36 @@ TEST(Sandbox, HidesFirstThenGivesTheFunctionItsOwnDirectory) {
   EXPECT_EQ(a[at("--ro-bind-try") + 1], "/data/functions/dev/fn/secrets");
   // The function's own command comes last, its argv[0] replaced by the resolved executable.
   EXPECT_EQ(std::vector<std::string>(a.end() - 3, a.end()), (std::vector<std::string>{"--", "/usr/bin/cat", "-n"}));
-  EXPECT_EQ(at("setpriv"), static_cast<std::ptrdiff_t>(a.size()));
+  EXPECT_EQ(a[1], "--pdeathsig=KILL");
+  EXPECT_EQ(std::count_if(a.begin(), a.end(), [](const std::string& s) { return s.starts_with("--reuid"); }), 0);
   // The program stays readable (it may live under the sandbox's own /tmp); a named file that is
   // hidden is not given back.
   EXPECT_EQ(a[at("/usr/bin/cat") - 1], "--ro-bind");
   c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", {"cat", "/etc/hostname"});
   EXPECT_EQ(std::count(c.argv.begin(), c.argv.end(), "/etc/hostname"), 2);  // the /dev/null cover, the argument
 
+  o.gateway_port = 8080;
+  c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", argv, 31337);
+  EXPECT_EQ(c.argv[std::find(c.argv.begin(), c.argv.end(), "-t") - c.argv.begin() + 1], "127.0.0.1/31337:31337");
+  EXPECT_EQ(c.argv[std::find(c.argv.begin(), c.argv.end(), "-T") - c.argv.begin() + 1], "8080");
+
   o.run_as_uid = kFunctionsUid;
   o.run_as_gid = kFunctionsUid;
   c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", argv);
   EXPECT_EQ(c.executable, "/usr/bin/setpriv");
-  EXPECT_EQ(c.argv[1], "--reuid=65531");
-  EXPECT_EQ(c.argv[2], "--regid=65531");
+  EXPECT_EQ(c.argv[2], "--reuid=65531");
+  EXPECT_EQ(c.argv[3], "--regid=65531");
+}
+
+TEST(Sandbox, ListeningSocketsAreReadFromTheSocketTable) {
+  const std::string table =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0\n"
+      "   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0\n";
+  EXPECT_TRUE(socket_table_listens(table, 8080));    // 0x1F90, LISTEN
+  EXPECT_FALSE(socket_table_listens(table, 50000));  // 0xC350 is a connection, not a listener
+  EXPECT_FALSE(socket_table_listens(table, 80));
+  EXPECT_FALSE(socket_table_listens("", 8080));
 }
 
 // Real sandboxed processes, started by the runtime as `faasgate serve` starts them.
@@ -89,6 +115,7 @@ class SandboxedRuntimeTest : public test_support::RuntimeFixture {
     o.stop_grace = 2s;
     o.sandbox.enabled = true;
     o.sandbox.hidden = {dir_ / "hidden-dir", dir_ / "hidden-file"};
+    o.sandbox.gateway_port = gateway_.local_endpoint().port();
     if (::geteuid() == 0) {
       o.sandbox.run_as_uid = kFunctionsUid;
       o.sandbox.run_as_gid = kFunctionsUid;
@@ -100,6 +127,11 @@ class SandboxedRuntimeTest : public test_support::RuntimeFixture {
     ASSERT_TRUE(probed.has_value()) << probed.error();
     start(std::move(o));
   }
+
+  // Two listeners on the host's loopback: one stands for the gateway's public API (forwarded into
+  // sandboxes), the other for anything else there (a neighbour's replica, the metrics listener).
+  asio::ip::tcp::acceptor gateway_{io_, {asio::ip::address_v4::loopback(), 0}};
+  asio::ip::tcp::acceptor other_{io_, {asio::ip::address_v4::loopback(), 0}};
 
   std::string run(const std::string& name, const std::string& script, std::string memory = {}) {
     return run_command(name, "sh -c '" + script + "'", std::move(memory));
@@ -146,6 +178,18 @@ TEST_F(SandboxedRuntimeTest, AFunctionSeesOnlyWhatIsItsOwn) {
   if (::geteuid() == 0) {
     EXPECT_NE(out.find("uid=65531"), std::string::npos) << out;
   }
+}
+
+// A network of its own: the host's loopback is out of reach but for the gateway's port.
+TEST_F(SandboxedRuntimeTest, OnlyTheGatewaysPortOfTheHostsLoopbackIsReachable) {
+  const auto try_port = [](unsigned short port) {
+    return "python3 -c \"import socket, sys; s = socket.socket(); s.settimeout(3); "
+           "print(s.connect_ex((sys.argv[1], int(sys.argv[2]))))\" 127.0.0.1 " + std::to_string(port);
+  };
+  auto out = run("net", "echo gateway=$(" + try_port(gateway_.local_endpoint().port()) + "); echo other=$(" +
+                            try_port(other_.local_endpoint().port()) + ")");
+  EXPECT_NE(out.find("gateway=0\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("other=0\n"), std::string::npos) << out;
 }
 
 TEST_F(SandboxedRuntimeTest, ForkBombsAndMemoryHogsHitTheirLimits) {

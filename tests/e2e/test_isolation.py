@@ -5,10 +5,12 @@ serving - with the gateway as root (functions run as an unprivileged user of the
 ordinary user (created here when missing; the test starts that gateway with setpriv)."""
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 
 import harness
 from harness import K8S_ISSUER, Gateway, IdentityProvider, issuer_manifest
@@ -69,12 +71,16 @@ class IsolationTest(unittest.TestCase):
             gw.wait_until(lambda: harness.request("GET", gw.url + "/function/billing").status == 200, timeout=30,
                           message="the neighbour to serve")
             before = harness.request("GET", gw.url + "/function/billing").json()["instance"]
+            replica_port = [int(p) for p in re.findall(r"billing\.openfaas-fn replica 0: started pid \d+ on port (\d+)",
+                                                          gw.logs())][-1]
+            gateway_port = urllib.parse.urlsplit(gw.url).port
             neighbour_secret = os.path.join(gw.data_dir, "functions", "openfaas-fn", "billing", "secrets", "prod-db")
             # The tenant may only touch dev: that is all it needs to deploy the attacker.
             r = gw.api("POST", "/system/functions", {
                 "service": "attacker", "namespace": "dev",
                 "envProcess": "/bin/sh %s %s" % (files["attack"], files["bomb"]),
-                "envVars": {"DATA": gw.data_dir, "NEIGHBOUR": neighbour_secret, "exec_timeout": "60s"},
+                "envVars": {"DATA": gw.data_dir, "NEIGHBOUR": neighbour_secret, "NEIGHBOUR_PORT": str(replica_port),
+                            "GATEWAY_PORT": str(gateway_port), "exec_timeout": "60s"},
                 "limits": {"memory": "256Mi"}}, auth=auth)
             self.assertEqual(r.status, 202, r.body)
             report = harness.request("POST", gw.url + "/function/attacker.dev", body="", timeout=90).body.decode()
@@ -88,6 +94,11 @@ class IsolationTest(unittest.TestCase):
             self.assertNotIn("faasgate serve", report)      # the gateway's process
             self.assertNotIn("http_echo", report)           # the neighbour's
             self.assertIn("ledger: []", report)
+            # Of the host's loopback only the gateway's public API is reachable, and through it
+            # the neighbour; its replica port, the metrics listener and the rest are not.
+            self.assertIn("open-ports: [%d ]" % gateway_port, report)
+            self.assertNotIn("neighbour-port: [0 ]", report)
+            self.assertIn("via-gateway: [200 ]", report)
             self.assertIn("write-system: []", report)
             self.assertIn("memory-hog: []", report)
             self.assertIn("own-dir: [mine]", report)
