@@ -26,6 +26,8 @@
 #include <cstring>
 #include <set>
 #include <system_error>
+#include <thread>
+#include <utility>
 
 #include "core/duration.hpp"
 #include "core/files.hpp"
@@ -343,8 +345,16 @@ struct Replica {
   std::shared_ptr<Child> child;
 };
 
+// A sandboxed classic function's network (provider/sandbox.hpp, network_holder): pasta and a
+// process holding its namespaces, which every invocation of the function joins.
+struct NetworkHolder {
+  std::shared_ptr<Child> pasta;
+  pid_t inside = 0;
+};
+
 struct FunctionEntry {
   std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<NetworkHolder> network;  // sandboxed classic functions
   std::uint32_t replicas = 1;
   std::vector<std::shared_ptr<Replica>> running;  // http mode
   std::uint64_t next = 0;                         // round robin
@@ -374,6 +384,7 @@ struct State : std::enable_shared_from_this<State> {
   std::uint64_t generations = 0;
 
   std::mutex files_mu;  // apply/remove file work, one at a time
+  std::mutex network_mu;  // restarts of classic functions' networks, one at a time
 
   // --- children -------------------------------------------------------------------------------
 
@@ -393,12 +404,13 @@ struct State : std::enable_shared_from_this<State> {
 
   // `port`: an http replica's $PORT, which the sandbox forwards from the host's loopback.
   core::Expected<Spawned, RuntimeError> spawn(const Compiled& spec, std::map<std::string, std::string> env,
-                                              bool stdin_socket, std::uint16_t port = 0) {
+                                              bool stdin_socket, std::uint16_t port = 0, pid_t network_of = 0) {
     auto exe = detail::find_executable(spec.argv.front(), spec.path_var, spec.dir);
     if (!exe) return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + spec.argv.front()));
     detail::SpawnOptions so;
     if (options.sandbox.enabled) {
-      auto command = sandboxed(options.sandbox, spec.limits, spec.dir, spec.secrets_dir, *exe, spec.argv, port);
+      auto command =
+          sandboxed(options.sandbox, spec.limits, spec.dir, spec.secrets_dir, *exe, spec.argv, port, network_of);
       so.executable = std::move(command.executable);
       so.argv = std::move(command.argv);
     } else {
@@ -416,6 +428,77 @@ struct State : std::enable_shared_from_this<State> {
       return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
     }
     return std::move(*spawned);
+  }
+
+  // --- classic functions' networks -----------------------------------------------------------
+
+  // Starts a network holder and waits (at most a few seconds: pasta sets up in tens of
+  // milliseconds) until its namespaces exist. Blocks the calling thread.
+  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> start_network(const Compiled& spec) {
+    auto command = network_holder(options.sandbox);
+    detail::SpawnOptions so;
+    so.executable = std::move(command.executable);
+    so.argv = std::move(command.argv);
+    so.env = {"PATH=" + options.default_path};
+    so.cwd = "/";
+    so.stdin_socket = false;
+    auto spawned = detail::spawn(so);
+    if (!spawned) return core::fail(error(RuntimeErrc::spawn_failed, "cannot start the function's network: " + spawned.error()));
+    if (!adopt(spawned->child)) {
+      spawned->child->signal_group(SIGKILL);
+      spawned->child->wait_until(Clock::now() + kKillWait);
+      return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
+    }
+    auto holder = std::make_shared<NetworkHolder>();
+    holder->pasta = spawned->child;
+    // What pasta says goes to the function's logs.
+    start_pump(io.get_executor(), std::move(spawned->stdout_fd), std::make_shared<const Compiled>(spec), "network");
+    start_pump(io.get_executor(), std::move(spawned->stderr_fd), std::make_shared<const Compiled>(spec), "network");
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while ((holder->inside = inside_network(holder->pasta->pid())) == 0 && Clock::now() < deadline) {
+      if (holder->pasta->try_reap()) break;
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    if (holder->inside == 0) {
+      stop_network(holder);
+      return core::fail(error(RuntimeErrc::spawn_failed, "the function's network (pasta) did not start"));
+    }
+    return holder;
+  }
+
+  void stop_network(const std::shared_ptr<NetworkHolder>& holder) {
+    if (!holder) return;
+    holder->pasta->signal_group(SIGKILL);  // it only holds namespaces: nothing to end gracefully
+    holder->pasta->wait_until(Clock::now() + kKillWait);
+    release(holder->pasta);
+  }
+
+  // The function's network holder, started again when it died. nullptr when functions are not
+  // sandboxed (or the function is gone).
+  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> network_for(const Compiled& spec) {
+    if (!options.sandbox.enabled) return std::shared_ptr<NetworkHolder>();
+    std::lock_guard lock(network_mu);  // one restart at a time
+    std::shared_ptr<NetworkHolder> current;
+    {
+      std::lock_guard state(mu);
+      auto it = functions.find({spec.ns, spec.name});
+      if (it == functions.end()) return core::fail(error(RuntimeErrc::not_found, "no such function"));
+      current = it->second.network;
+    }
+    if (current && !current->pasta->try_reap()) return current;
+    auto fresh = start_network(spec);
+    if (!fresh) return core::fail(fresh.error());
+    {
+      std::lock_guard state(mu);
+      auto it = functions.find({spec.ns, spec.name});
+      if (it != functions.end()) {
+        if (current) spdlog::warn("function {}.{}: its network had stopped; started it again", spec.name, spec.ns);
+        it->second.network = *fresh;
+        return *fresh;
+      }
+    }
+    stop_network(*fresh);
+    return core::fail(error(RuntimeErrc::not_found, "no such function"));
   }
 
   // --- logs -----------------------------------------------------------------------------------
@@ -770,7 +853,13 @@ asio::awaitable<Outcome> run_classic(std::shared_ptr<State> st, std::shared_ptr<
   Outcome outcome;
   auto ex = co_await asio::this_coro::executor;  // a strand of its own
   const auto started = Clock::now();
-  auto spawned = st->spawn(*spec, classic_env(*spec, request), /*stdin_socket=*/true);
+  auto network = st->network_for(*spec);
+  if (!network) {
+    outcome.error = std::move(network.error());
+    co_return outcome;
+  }
+  auto spawned = st->spawn(*spec, classic_env(*spec, request), /*stdin_socket=*/true, 0,
+                           *network ? (*network)->inside : 0);
   if (!spawned) {
     outcome.error = std::move(spawned.error());
     co_return outcome;
@@ -888,13 +977,25 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
     return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + c->argv.front()));
   }
 
+  // A sandboxed classic function's invocations share one network, started now (http replicas
+  // each have their own).
+  std::shared_ptr<NetworkHolder> network, old_network;
+  if (st.options.sandbox.enabled && c->mode == Mode::classic) {
+    auto started = st.start_network(*c);
+    if (!started) return core::fail(started.error());
+    network = std::move(*started);
+  }
   std::vector<std::shared_ptr<Replica>> old, fresh;
   {
     std::lock_guard lock(st.mu);
-    if (st.stopping) return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
+    if (st.stopping) {
+      st.stop_network(network);
+      return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
+    }
     auto& f = st.functions[{c->ns, c->name}];
     old = std::move(f.running);
     f.running.clear();
+    old_network = std::exchange(f.network, network);
     f.spec = c;
     f.replicas = spec.deployment.replicas;
     if (c->mode == Mode::http) {
@@ -903,6 +1004,7 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
     }
   }
   for (auto& r : old) st.stop_replica(r);
+  st.stop_network(old_network);  // invocations still in it keep its namespaces, not its pasta
   for (auto& r : fresh) st.start_replica(r);
   spdlog::info("function {}.{}: applied ({} mode, {} replicas)", c->name, c->ns,
                c->mode == Mode::http ? "http" : "classic", spec.deployment.replicas);
@@ -913,15 +1015,18 @@ void Runtime::remove(const std::string& ns, const std::string& name) {
   auto& st = *impl_->state;
   std::vector<std::shared_ptr<Replica>> old;
   std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<NetworkHolder> network;
   {
     std::lock_guard lock(st.mu);
     auto it = st.functions.find({ns, name});
     if (it == st.functions.end()) return;
     old = std::move(it->second.running);
     spec = it->second.spec;
+    network = std::move(it->second.network);
     st.functions.erase(it);
   }
   for (auto& r : old) st.stop_replica(r);
+  st.stop_network(network);
   {
     std::lock_guard files(st.files_mu);
     std::error_code ec;

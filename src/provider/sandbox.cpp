@@ -62,30 +62,70 @@ std::optional<SandboxLimits> limits_for(const std::string& memory_quantity) {
   return limits;
 }
 
+namespace {
+
+// setpriv: the sandbox dies with the gateway (pasta stays outside bwrap's --die-with-parent, so it
+// gets SIGKILL when the gateway does, and bwrap with it); as root, the functions' user. Not
+// --no-new-privs: pasta's user namespace could not be mapped under it. bwrap sets it for the
+// function itself.
+std::vector<std::string> as_functions_user(const SandboxOptions& o) {
+  std::vector<std::string> a = {"setpriv", "--pdeathsig=KILL"};
+  if (o.run_as_uid) {
+    a.insert(a.end(), {"--reuid=" + std::to_string(*o.run_as_uid),
+                       "--regid=" + std::to_string(o.run_as_gid.value_or(*o.run_as_uid)), "--clear-groups"});
+  }
+  a.push_back("--");
+  return a;
+}
+
+// pasta with its namespaces, the replica's port forwarded in (none for classic runs) and the
+// gateway's forwarded out; the command follows.
+std::vector<std::string> pasta(const SandboxOptions& o, std::uint16_t replica_port) {
+  const auto port = [](std::uint16_t p) { return std::to_string(p); };
+  return {o.pasta.string(), "-q", "-f", "--config-net", "--no-map-gw", "-t",
+          replica_port ? "127.0.0.1/" + port(replica_port) + ":" + port(replica_port) : "none", "-T",
+          o.gateway_port ? port(o.gateway_port) : "none", "-u", "none", "-U", "none", "--"};
+}
+
+}  // namespace
+
+SandboxedCommand network_holder(const SandboxOptions& o) {
+  SandboxedCommand out;
+  out.executable = o.setpriv.string();
+  out.argv = as_functions_user(o);
+  const auto more = pasta(o, 0);
+  out.argv.insert(out.argv.end(), more.begin(), more.end());
+  out.argv.insert(out.argv.end(), {"/bin/sleep", "infinity"});
+  return out;
+}
+
+pid_t inside_network(pid_t sandbox_pid) {
+  std::ifstream children("/proc/" + std::to_string(sandbox_pid) + "/task/" + std::to_string(sandbox_pid) + "/children");
+  pid_t inside = 0;
+  if (!(children >> inside) || inside <= 0) return 0;
+  return inside;
+}
+
 SandboxedCommand sandboxed(const SandboxOptions& o, const SandboxLimits& limits, const fs::path& dir,
                            const fs::path& secrets_dir, const std::string& executable,
-                           const std::vector<std::string>& argv, std::uint16_t replica_port) {
+                           const std::vector<std::string>& argv, std::uint16_t replica_port, pid_t network_of) {
   SandboxedCommand out;
   auto& a = out.argv;
   const uid_t uid = o.run_as_uid.value_or(::geteuid());
   const gid_t gid = o.run_as_uid ? o.run_as_gid.value_or(*o.run_as_uid) : ::getegid();
-  // The sandbox dies with the gateway: pasta (which stays outside bwrap's --die-with-parent)
-  // gets SIGKILL when the gateway does, and bwrap with it.
   out.executable = o.setpriv.string();
-  a = {"setpriv", "--pdeathsig=KILL"};
-  if (o.run_as_uid) {
-    // Not --no-new-privs here: pasta's user namespace could not be mapped under it. bwrap sets it
-    // for the function itself.
-    a.insert(a.end(), {"--reuid=" + std::to_string(*o.run_as_uid), "--regid=" + std::to_string(gid), "--clear-groups"});
-  }
-  a.insert(a.end(), {"--", o.prlimit.string()});
-  const auto port = [](std::uint16_t p) { return std::to_string(p); };
+  a = as_functions_user(o);
+  a.push_back(o.prlimit.string());
   a.insert(a.end(), {"--nproc=" + std::to_string(limits.processes), "--nofile=" + std::to_string(limits.open_files),
-                     "--data=" + std::to_string(limits.memory_bytes), "--core=0", "--", o.pasta.string(), "-q", "-f",
-                     "--config-net", "--no-map-gw", "-t",
-                     replica_port ? "127.0.0.1/" + port(replica_port) + ":" + port(replica_port) : "none", "-T",
-                     o.gateway_port ? port(o.gateway_port) : "none", "-u", "none", "-U", "none", "--",
-                     o.bwrap.string(),
+                     "--data=" + std::to_string(limits.memory_bytes), "--core=0", "--"});
+  if (network_of > 0) {
+    const std::string ns = "/proc/" + std::to_string(network_of) + "/ns/";
+    a.insert(a.end(), {o.nsenter.string(), "--preserve-credentials", "--user=" + ns + "user", "--net=" + ns + "net", "--"});
+  } else {
+    const auto more = pasta(o, replica_port);
+    a.insert(a.end(), more.begin(), more.end());
+  }
+  a.insert(a.end(), {o.bwrap.string(),
                      // pasta's user namespace makes us its uid 0; the function is the user it runs as
                      "--unshare-user", "--uid", std::to_string(uid), "--gid", std::to_string(gid), "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                      "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
@@ -145,10 +185,8 @@ bool socket_table_listens(const std::string& table, std::uint16_t port) {
 }
 
 bool listening_inside(pid_t sandbox_pid, std::uint16_t port) {
-  // pasta's child (bwrap) lives in the namespace pasta made.
-  std::ifstream children("/proc/" + std::to_string(sandbox_pid) + "/task/" + std::to_string(sandbox_pid) + "/children");
-  pid_t inside = 0;
-  if (!(children >> inside) || inside <= 0) return false;
+  const pid_t inside = inside_network(sandbox_pid);  // pasta's child (bwrap), in its namespaces
+  if (inside == 0) return false;
   for (const char* table : {"tcp", "tcp6"}) {
     std::ifstream in("/proc/" + std::to_string(inside) + "/net/" + table);
     std::stringstream text;
@@ -159,7 +197,7 @@ bool listening_inside(pid_t sandbox_pid, std::uint16_t port) {
 }
 
 core::Expected<void, std::string> probe(const SandboxOptions& options, const fs::path& scratch_parent) {
-  for (const auto* tool : {&options.bwrap, &options.setpriv, &options.prlimit, &options.pasta}) {
+  for (const auto* tool : {&options.bwrap, &options.setpriv, &options.prlimit, &options.pasta, &options.nsenter}) {
     if (::access(tool->c_str(), X_OK) != 0)
       return core::fail(tool->string() + " is missing (Debian: bubblewrap, util-linux, passt): no sandbox for functions");
   }

@@ -46,6 +46,7 @@ struct SandboxOptions {
   std::filesystem::path setpriv = "/usr/bin/setpriv";
   std::filesystem::path prlimit = "/usr/bin/prlimit";
   std::filesystem::path pasta = "/usr/bin/pasta";
+  std::filesystem::path nsenter = "/usr/bin/nsenter";
   // The gateway's public API port: the one port of the host's loopback a function reaches (at
   // 127.0.0.1 in its own network namespace). 0: none.
   std::uint16_t gateway_port = 0;
@@ -81,10 +82,19 @@ struct SandboxedCommand {
 // Pure: the command line running `executable argv...` in the sandbox, with `dir` (the function's
 // own directory, its working directory) writable and `secrets_dir` read-only inside it, and the
 // host's 127.0.0.1:`replica_port` forwarded to the sandbox's (0: none, for classic runs).
+// With `network_of` (a process inside a network holder, below), the sandbox joins that holder's
+// user and network namespaces (nsenter) instead of starting a pasta of its own.
 SandboxedCommand sandboxed(const SandboxOptions& options, const SandboxLimits& limits,
                            const std::filesystem::path& dir, const std::filesystem::path& secrets_dir,
                            const std::string& executable, const std::vector<std::string>& argv,
-                           std::uint16_t replica_port = 0);
+                           std::uint16_t replica_port = 0, pid_t network_of = 0);
+
+// A network holder: pasta (no port forwarded in, the gateway's forwarded out) around a process
+// that only sleeps, keeping the namespaces up. A classic function's invocations join it: starting
+// pasta costs tens of milliseconds, joining its namespaces about one.
+SandboxedCommand network_holder(const SandboxOptions& options);
+// The process inside the namespaces pasta `sandbox_pid` made (its child); 0 while there is none.
+pid_t inside_network(pid_t sandbox_pid);
 
 // Whether a process in the sandbox started as `sandbox_pid` (pasta, whose child is in the
 // sandbox's network namespace) listens on TCP `port`. The forwarded host port accepts as soon as
