@@ -158,7 +158,10 @@ SandboxedCommand sandboxed(const SandboxOptions& o, const SandboxLimits& limits,
   for (const auto& arg : named) {
     const fs::path p(arg);
     std::error_code ec;
-    if (!p.is_absolute() || !fs::is_regular_file(p, ec) || within_hidden(p.lexically_normal())) continue;
+    if (!p.is_absolute() || !fs::is_regular_file(p, ec)) continue;
+    // Judged by where it really is too: a symlink to a hidden file must not bring it back.
+    const auto real = fs::canonical(p, ec);
+    if (ec || within_hidden(p.lexically_normal()) || within_hidden(real)) continue;
     a.insert(a.end(), {"--ro-bind", arg, arg});
   }
   a.insert(a.end(), {"--chdir", dir.string(), "--", executable});

@@ -76,7 +76,15 @@ TEST(Sandbox, HidesFirstThenGivesTheFunctionItsOwnDirectory) {
   // hidden is not given back.
   EXPECT_EQ(a[at("/usr/bin/cat") - 1], "--ro-bind");
   c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", {"cat", "/etc/hostname"});
-  EXPECT_EQ(std::count(c.argv.begin(), c.argv.end(), "/etc/hostname"), 2);  // the /dev/null cover, the argument
+  EXPECT_EQ(std::count(c.argv.begin(), c.argv.end(), "/etc/hostname"), 2);  // the /dev/null cover, the argument: not bound back
+  // Nor through a symlink elsewhere.
+  char link_dir[] = "/tmp/faasgate-link-XXXXXX";
+  ASSERT_NE(::mkdtemp(link_dir), nullptr);
+  const auto link = std::filesystem::path(link_dir) / "innocent";
+  std::filesystem::create_symlink("/etc/hostname", link);
+  c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", {"cat", link.string()});
+  EXPECT_EQ(std::count(c.argv.begin(), c.argv.end(), link.string()), 1);  // only as the argument
+  std::filesystem::remove_all(link_dir);
 
   o.gateway_port = 8080;
   c = sandboxed(o, SandboxLimits{}, "/d", "/d/secrets", "/usr/bin/cat", argv, 31337);
