@@ -198,6 +198,7 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
     case Guard::public_route: co_return co_await match.route->handler(call);
     case Guard::invoke: co_return co_await invoke_guarded(call, *match.route);
     case Guard::authenticated: break;
+    case Guard::unset: co_return error_reply(http::status::internal_server_error, "a route without a guard");  // Router::add refuses these
   }
 
   auto state = s_.state.load();

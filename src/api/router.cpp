@@ -1,6 +1,7 @@
 #include "api/router.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace faasgate::api {
 
@@ -21,6 +22,10 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }  // namespace
 
 void Router::add(Route route) {
+  // A programming error, found when the gateway is built (and by route_table_test), not a request.
+  if (route.guard == Guard::unset) throw std::logic_error("route " + route.pattern + " names no guard");
+  if (route.guard == Guard::authenticated && route.action.empty())
+    throw std::logic_error("authenticated route " + route.pattern + " names no action");
   std::vector<Segment> pattern;
   for (auto part : split_path(route.pattern)) {
     if (part.size() > 3 && part.front() == '{' && part.substr(part.size() - 2) == "*}") {

@@ -44,6 +44,7 @@ struct Call {
 using RouteHandler = std::function<asio::awaitable<Reply>(Call&)>;
 
 enum class Guard {
+  unset,         // a route that names no guard: Router::add refuses it (a forgotten guard never means "open")
   public_route,  // no authentication (health, discovery, the token endpoint itself)
   authenticated, // admin basic auth or a gateway access token, then IAM on `action`
   invoke,        // a function: open, unless it asks for a function token (com.openfaas.iam/jwt-auth);
@@ -71,7 +72,7 @@ using ResourceFn = std::function<core::Expected<RequestResource, std::string>(co
 struct Route {
   http::verb method;    // http::verb::unknown: any method
   std::string pattern;  // "/system/function/{name}"; a last segment "{rest*}" takes the remainder
-  Guard guard;
+  Guard guard = Guard::unset;  // must be said: Router::add refuses unset
   std::string action;   // IAM action, for guarded routes
   RouteHandler handler;
   Scope scope = Scope::none;
@@ -80,6 +81,7 @@ struct Route {
 
 class Router {
  public:
+  // Throws std::logic_error for a route without a guard, or an authenticated one without an action.
   void add(Route route);
   struct Match {
     const Route* route = nullptr;
