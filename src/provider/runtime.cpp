@@ -454,12 +454,19 @@ struct State : std::enable_shared_from_this<State> {
     // What pasta says goes to the function's logs.
     start_pump(io.get_executor(), std::move(spawned->stdout_fd), std::make_shared<const Compiled>(spec), "network");
     start_pump(io.get_executor(), std::move(spawned->stderr_fd), std::make_shared<const Compiled>(spec), "network");
+    // Ready once its namespaces exist and pasta listens in them for the gateway's port (it starts
+    // the command before its forwarding is up: a call in the first milliseconds would be refused).
     const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while ((holder->inside = inside_network(holder->pasta->pid())) == 0 && Clock::now() < deadline) {
+    const auto gateway_port = options.sandbox.gateway_port;
+    auto ready = [&] {
+      holder->inside = inside_network(holder->pasta->pid());
+      return holder->inside != 0 && (gateway_port == 0 || listening_inside(holder->pasta->pid(), gateway_port));
+    };
+    while (!ready() && Clock::now() < deadline) {
       if (holder->pasta->try_reap()) break;
       std::this_thread::sleep_for(milliseconds(2));
     }
-    if (holder->inside == 0) {
+    if (!ready()) {
       stop_network(holder);
       return core::fail(error(RuntimeErrc::spawn_failed, "the function's network (pasta) did not start"));
     }
