@@ -6,8 +6,8 @@
 // Built from Debian's packages rather than by hand: bubblewrap (bwrap) makes the namespaces and
 // the mounts - the fiddly, security-critical part (recursive read-only binds, a private /proc) -
 // and util-linux's setpriv and prlimit change the user and the resource limits before bwrap runs.
-// One process from our posix_spawn to the function: each of them execs the next, so the pid the
-// runtime watches and signals (and its process group) is the function's whole sandbox.
+// setpriv and prlimit exec the next step; pasta and bwrap stay on as parents. All of them are in
+// the process group of the pid our posix_spawn made, which the runtime watches and signals.
 //
 //   setpriv --pdeathsig=KILL [--reuid U --regid G --clear-groups]  the user only when the gateway is root
 //   prlimit --nproc --nofile --data --core=0
