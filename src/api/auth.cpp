@@ -19,6 +19,10 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+// Clock skew allowed on our own tokens' exp, wherever it is checked: a verification, a cached
+// token, a stream that outlives its request.
+constexpr long long kLeewaySeconds = 60;
+
 core::Unexpected<AuthError> refuse(AuthErrc code, std::string message) {
   return core::fail(AuthError{code, std::move(message)});
 }
@@ -64,7 +68,7 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
     if (auto it = cache_.find(key); it != cache_.end()) {
       if (it->second.generation == generation) {
         // exp is checked on every use: a cached token expires exactly when it would uncached.
-        if (now_unix >= it->second.expires_at + 60) return refuse(AuthErrc::expired, "the access token has expired");
+        if (now_unix >= it->second.expires_at + kLeewaySeconds) return refuse(AuthErrc::expired, "the access token has expired");
         lru_.splice(lru_.begin(), lru_, it->second.lru);
         if (revoked(it->second.principal)) return refuse(AuthErrc::revoked, "the access token has been revoked");
         return it->second.principal;
@@ -79,7 +83,7 @@ core::Expected<Principal, AuthError> Authenticator::verify_bearer(std::string_vi
   static constexpr jose::Algorithm kOurs[] = {jose::Algorithm::ES256};
   auto verified = jose::verify(*parsed, keys, kOurs);
   if (!verified) return refuse(AuthErrc::invalid_token, "the access token was not issued by this gateway");
-  jose::ClaimRules rules{system_issuer_, {system_issuer_}, std::chrono::seconds(60), true};
+  jose::ClaimRules rules{system_issuer_, {system_issuer_}, std::chrono::seconds(kLeewaySeconds), true};
   if (auto valid = jose::validate(*verified, rules, now); !valid) {
     if (valid.error().code == jose::Errc::expired) return refuse(AuthErrc::expired, "the access token has expired");
     return refuse(AuthErrc::invalid_token, "the access token is not valid here: " + std::string(jose::to_string(valid.error().code)));
@@ -137,8 +141,8 @@ core::Expected<Principal, AuthError> Authenticator::principal_of(const jose::Ver
 
 bool Authenticator::still_valid(const Principal& p, core::Instant now) const {
   if (p.is_admin()) return true;
-  // The same leeway as verify_bearer: a stream ends when a request with its token would fail.
-  if (core::to_unix(now) >= p.expires_at + 60) return false;
+  // A stream ends when a request with its token would fail.
+  if (core::to_unix(now) >= p.expires_at + kLeewaySeconds) return false;
   return !revoked(p);
 }
 

@@ -125,6 +125,14 @@ void setup_logging(const std::string& level) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+// A duration flag of at least 1s; otherwise says so (the caller exits 2, a usage error).
+std::optional<std::chrono::seconds> duration_flag(std::string_view flag, const std::string& text) {
+  auto d = core::parse_duration_seconds(text);
+  if (d && d->count() >= 1) return *d;
+  std::cerr << "faasgate serve: " << flag << " must be a duration of at least 1s\n";
+  return std::nullopt;
+}
+
 // Function processes run in a sandbox (provider/sandbox.hpp, docs/isolation.md) that hides the
 // data directory and every file named on the command line. A machine that cannot give it stops
 // the gateway here, naming what is missing, unless the operator says --unsafe-no-isolation.
@@ -184,11 +192,8 @@ int serve(ServeOptions o) {
     metrics_endpoint = *parsed;
   }
   server::Limits limits;
-  auto header_timeout = core::parse_duration_seconds(o.header_timeout);
-  if (!header_timeout || header_timeout->count() < 1) {
-    std::cerr << "faasgate serve: --header-timeout must be a duration of at least 1s\n";
-    return 2;
-  }
+  auto header_timeout = duration_flag("--header-timeout", o.header_timeout);
+  if (!header_timeout) return 2;
   limits.header_timeout = *header_timeout;
   limits.max_connections_per_address = o.max_connections_per_address;
   std::error_code ec;
@@ -261,11 +266,8 @@ int serve(ServeOptions o) {
     gateway_options.system_issuer.pop_back();
 
   oidc::KeyCacheOptions cache_options;
-  auto cooldown = core::parse_duration_seconds(o.jwks_refetch_cooldown);
-  if (!cooldown || cooldown->count() < 1) {
-    std::cerr << "faasgate serve: --jwks-refetch-cooldown must be a duration of at least 1s\n";
-    return 2;
-  }
+  auto cooldown = duration_flag("--jwks-refetch-cooldown", o.jwks_refetch_cooldown);
+  if (!cooldown) return 2;
   cache_options.refetch_cooldown = *cooldown;
   oidc::CurlFetcher fetcher;
   oidc::KeyCache key_cache(fetcher, cache_options);
