@@ -16,20 +16,20 @@
 #include <fstream>
 #include <thread>
 
-#include "api/form.hpp"
-#include "core/base64.hpp"
-#include "core/openssl.hpp"
+#include "faasgate/core/form.hpp"
+#include "faasgate/core/base64.hpp"
+#include "faasgate/core/openssl.hpp"
 #include "gateway_process.hpp"
-#include "iam/engine.hpp"
-#include "iam/loader.hpp"
-#include "jose/ecdsa_signature.hpp"
-#include "jose/jwk.hpp"
-#include "jose/jwt.hpp"
-#include "jose/prepared_context.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/iam/loader.hpp"
+#include "faasgate/jose/ecdsa_signature.hpp"
+#include "faasgate/jose/jwk.hpp"
+#include "faasgate/jose/jwt.hpp"
+#include "faasgate/jose/prepared_context.hpp"
 #include "load.hpp"
-#include "oauth/exchange.hpp"
-#include "oidc/issuers.hpp"
-#include "oidc/key_cache.hpp"
+#include "faasgate/oauth/exchange.hpp"
+#include "faasgate/oidc/issuers.hpp"
+#include "faasgate/oidc/key_cache.hpp"
 #include "report.hpp"
 
 namespace faasgate::bench {
@@ -155,7 +155,7 @@ double in_process_exchange(const std::string& manifests, const std::string& aud,
   oauth::TokenExchange exchange(aud);
   return measure_rate(threads, std::chrono::milliseconds(3000), [&] {
     oauth::Params params;
-    if (!api::decode_form(body, params)) throw std::runtime_error("in-process: bad form");
+    if (!core::decode_form(body, params)) throw std::runtime_error("in-process: bad form");
     auto request = oauth::parse_token_request(params);
     if (!request) throw std::runtime_error("in-process: bad request");
     auto result = exchange.exchange(*request, state, core::SystemClock().now(), oidc::FetchMode::cache_only);

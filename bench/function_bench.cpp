@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "core/base64.hpp"
+#include "faasgate/core/base64.hpp"
 #include "gateway_process.hpp"
 #include "load.hpp"
 #include "report.hpp"

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <thread>
 
-#include "core/base64.hpp"
+#include "faasgate/core/base64.hpp"
 #include "gateway_process.hpp"
-#include "iam/engine.hpp"
-#include "jose/jwt.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/jose/jwt.hpp"
 #include "load.hpp"
 #include "report.hpp"
 

@@ -22,7 +22,7 @@
 #include <memory>
 #include <thread>
 
-#include "server/event_loops.hpp"
+#include "faasgate/server/event_loops.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;

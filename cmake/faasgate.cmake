@@ -1,9 +1,13 @@
 # faasgate_module(<name> SOURCES ... DEPS ...): one library per module, faasgate_<name>,
-# with src/ as the include root so that code includes "core/result.hpp", "jose/jwt.hpp", ...
+# whose public headers are <module dir>/include/faasgate/<name>/*.hpp, included as
+# "faasgate/<name>/x.hpp". Each module has an include root of its own, so a module sees the
+# headers of what it links and nothing else: a dependency CMake does not know about fails to
+# compile. Private headers sit beside the sources and are included by their bare names.
 function(faasgate_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(faasgate_${name} STATIC ${M_SOURCES})
-  target_include_directories(faasgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(faasgate_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
   target_link_libraries(faasgate_${name} PUBLIC ${M_DEPS})
 endfunction()
 

@@ -1,4 +1,4 @@
-// form_fuzz: api::decode_form on arbitrary bytes (a POST /oauth/token body or a query string) and,
+// form_fuzz: core::decode_form on arbitrary bytes (a POST /oauth/token body or a query string) and,
 // when it decodes, oauth::parse_token_request on the parameters, as the token endpoint does.
 // Must never crash, and:
 //   - no decoded name or value holds a NUL (decode_form refuses those);
@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "api/form.hpp"
-#include "oauth/token_request.hpp"
+#include "faasgate/core/form.hpp"
+#include "faasgate/oauth/token_request.hpp"
 
 namespace {
 
@@ -31,8 +31,8 @@ using namespace faasgate;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  api::FormParams params{{"existing", "value"}};
-  const bool decoded = api::decode_form(text, params);
+  core::FormParams params{{"existing", "value"}};
+  const bool decoded = core::decode_form(text, params);
   if (params.empty() || params.front() != std::pair<std::string, std::string>{"existing", "value"}) {
     fail("decode_form changed a parameter it did not add");
   }
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& [k, v] : params) {
     if (k.find('\0') != std::string::npos || v.find('\0') != std::string::npos) fail("a NUL in a decoded parameter");
   }
-  (void)api::form_value(params, "subject_token");
+  (void)core::form_value(params, "subject_token");
 
   auto request = oauth::parse_token_request(params);
   if (!request) {
@@ -63,10 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (count("grant_type") != 1 || count("subject_token") != 1 || count("subject_token_type") != 1) {
     fail("a request without exactly one grant_type, subject_token and subject_token_type");
   }
-  if (request->subject_token.empty() || request->subject_token.reveal() != api::form_value(params, "subject_token")) {
+  if (request->subject_token.empty() || request->subject_token.reveal() != core::form_value(params, "subject_token")) {
     fail("another subject_token");
   }
-  if (request->subject_token_type != api::form_value(params, "subject_token_type")) fail("another subject_token_type");
+  if (request->subject_token_type != core::form_value(params, "subject_token_type")) fail("another subject_token_type");
   if (request->audiences.size() != static_cast<std::size_t>(count("audience"))) fail("an audience lost");
   for (const auto& aud : request->audiences) {
     if (aud.empty()) fail("an empty audience");

@@ -17,10 +17,10 @@
 #include <string>
 #include <string_view>
 
-#include "iam/engine.hpp"
-#include "iam/explain.hpp"
-#include "iam/lint.hpp"
-#include "iam/loader.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/iam/explain.hpp"
+#include "faasgate/iam/lint.hpp"
+#include "faasgate/iam/loader.hpp"
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/json.hpp"
+#include "faasgate/core/json.hpp"
 #include "json_same.hpp"
 
 namespace {

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "jose/algorithm.hpp"
-#include "jose/jwk.hpp"
+#include "faasgate/jose/algorithm.hpp"
+#include "faasgate/jose/jwk.hpp"
 
 namespace {
 

@@ -18,10 +18,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/clock.hpp"
-#include "jose/algorithm.hpp"
-#include "jose/jwk.hpp"
-#include "jose/jwt.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/jose/algorithm.hpp"
+#include "faasgate/jose/jwk.hpp"
+#include "faasgate/jose/jwt.hpp"
 #include "json_same.hpp"
 
 namespace {

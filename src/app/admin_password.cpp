@@ -1,10 +1,10 @@
-#include "app/admin_password.hpp"
+#include "admin_password.hpp"
 
 #include <system_error>
 
-#include "core/base64.hpp"
-#include "core/files.hpp"
-#include "core/openssl.hpp"
+#include "faasgate/core/base64.hpp"
+#include "faasgate/core/files.hpp"
+#include "faasgate/core/openssl.hpp"
 
 namespace faasgate::app {
 

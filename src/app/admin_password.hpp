@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "core/result.hpp"
-#include "core/secret.hpp"
+#include "faasgate/core/result.hpp"
+#include "faasgate/core/secret.hpp"
 
 namespace faasgate::app {
 

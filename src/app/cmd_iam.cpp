@@ -11,11 +11,11 @@
 #include <memory>
 #include <sstream>
 
-#include "app/commands.hpp"
-#include "iam/engine.hpp"
-#include "iam/explain.hpp"
-#include "iam/lint.hpp"
-#include "iam/loader.hpp"
+#include "commands.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/iam/explain.hpp"
+#include "faasgate/iam/lint.hpp"
+#include "faasgate/iam/loader.hpp"
 
 namespace faasgate::app {
 namespace {

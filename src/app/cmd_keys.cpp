@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "app/commands.hpp"
-#include "app/issuer_keys.hpp"
+#include "commands.hpp"
+#include "issuer_keys.hpp"
 
 namespace faasgate::app {
 

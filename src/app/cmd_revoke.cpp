@@ -2,9 +2,9 @@
 // a running gateway reads every second; persisted across restarts.
 #include <iostream>
 
-#include "app/commands.hpp"
-#include "core/clock.hpp"
-#include "store/sqlite_store.hpp"
+#include "commands.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/store/sqlite_store.hpp"
 
 namespace faasgate::app {
 

@@ -15,20 +15,20 @@
 #include <optional>
 #include <thread>
 
-#include "api/async_worker.hpp"
-#include "api/gateway.hpp"
-#include "app/admin_password.hpp"
-#include "app/commands.hpp"
-#include "app/state_loader.hpp"
+#include "faasgate/api/async_worker.hpp"
+#include "faasgate/api/gateway.hpp"
+#include "admin_password.hpp"
+#include "commands.hpp"
+#include "state_loader.hpp"
 #include "app/version.hpp"
-#include "core/duration.hpp"
-#include "core/files.hpp"
-#include "oidc/curl_fetcher.hpp"
-#include "oidc/key_cache.hpp"
-#include "platform/platform.hpp"
-#include "provider/runtime.hpp"
-#include "server/http_server.hpp"
-#include "store/sqlite_store.hpp"
+#include "faasgate/core/duration.hpp"
+#include "faasgate/core/files.hpp"
+#include "faasgate/oidc/curl_fetcher.hpp"
+#include "faasgate/oidc/key_cache.hpp"
+#include "faasgate/platform/platform.hpp"
+#include "faasgate/provider/runtime.hpp"
+#include "faasgate/server/http_server.hpp"
+#include "faasgate/store/sqlite_store.hpp"
 
 namespace faasgate::app {
 

@@ -2,11 +2,11 @@
 #include <iostream>
 #include <thread>
 
-#include "app/commands.hpp"
-#include "app/local_issuer.hpp"
-#include "core/duration.hpp"
-#include "core/files.hpp"
-#include "oauth/mint.hpp"
+#include "commands.hpp"
+#include "local_issuer.hpp"
+#include "faasgate/core/duration.hpp"
+#include "faasgate/core/files.hpp"
+#include "faasgate/oauth/mint.hpp"
 
 namespace faasgate::app {
 

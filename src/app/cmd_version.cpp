@@ -1,4 +1,4 @@
-#include "app/commands.hpp"
+#include "commands.hpp"
 #include "app/version.hpp"
 
 #include <iostream>

@@ -1,9 +1,9 @@
-#include "app/issuer_keys.hpp"
+#include "issuer_keys.hpp"
 
 #include <charconv>
 #include <system_error>
 
-#include "core/files.hpp"
+#include "faasgate/core/files.hpp"
 
 namespace faasgate::app {
 

@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "core/clock.hpp"
-#include "core/result.hpp"
-#include "oauth/keyring.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/core/result.hpp"
+#include "faasgate/oauth/keyring.hpp"
 
 namespace faasgate::app {
 

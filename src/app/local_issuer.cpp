@@ -1,11 +1,11 @@
-#include "app/local_issuer.hpp"
+#include "local_issuer.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <system_error>
 
-#include "core/files.hpp"
-#include "oauth/mint.hpp"
+#include "faasgate/core/files.hpp"
+#include "faasgate/oauth/mint.hpp"
 
 namespace faasgate::app {
 

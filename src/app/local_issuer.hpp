@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.hpp"
-#include "core/result.hpp"
-#include "jose/jwt.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/core/result.hpp"
+#include "faasgate/jose/jwt.hpp"
 
 namespace faasgate::app {
 

@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "app/commands.hpp"
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace faasgate::app;

@@ -1,13 +1,13 @@
-#include "app/state_loader.hpp"
+#include "state_loader.hpp"
 
-#include "iam/lint.hpp"
+#include "faasgate/iam/lint.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
-#include "iam/engine.hpp"
-#include "oidc/verifier.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/oidc/verifier.hpp"
 
 namespace faasgate::app {
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "api/gateway.hpp"
-#include "app/issuer_keys.hpp"
-#include "core/clock.hpp"
-#include "core/result.hpp"
-#include "iam/loader.hpp"
-#include "oidc/key_cache.hpp"
+#include "faasgate/api/gateway.hpp"
+#include "issuer_keys.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/core/result.hpp"
+#include "faasgate/iam/loader.hpp"
+#include "faasgate/oidc/key_cache.hpp"
 
 namespace faasgate::app {
 

@@ -119,7 +119,7 @@ class IsolationTest(unittest.TestCase):
         """The scripts the functions run, copied where any user may read them."""
         files = {"attack": os.path.join(HERE, "fixtures", "attack.sh"),
                  "echo": os.path.join(HERE, "fixtures", "http_echo.py"),
-                 "bomb": os.path.join(SOURCE, "src", "provider", "testdata", "fork_bomb.py")}
+                 "bomb": os.path.join(SOURCE, "src", "gateway", "provider", "testdata", "fork_bomb.py")}
         out = {}
         for name, path in files.items():
             out[name] = os.path.join(into, os.path.basename(path))

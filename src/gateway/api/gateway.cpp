@@ -1,0 +1,433 @@
+#include "faasgate/api/gateway.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway_impl.hpp"
+#include "resources.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/core/text.hpp"
+
+namespace faasgate::api {
+
+namespace {
+
+Reply oauth_reply(http::status status, const boost::json::value& body) {
+  auto reply = json_reply(status, body);
+  // RFC 6749 §5.1: token responses must not be cached.
+  reply.response.set(http::field::cache_control, "no-store");
+  reply.response.set(http::field::pragma, "no-cache");
+  return reply;
+}
+
+// RFC 6749 §5.2: every client error is a 400. The one exception is a trusted issuer whose keys
+// cannot be fetched and are not cached: that is our dependency failing, not the client's input,
+// so it is a 503 the client may retry.
+Reply oauth_error(const oauth::OAuthError& error) {
+  const bool unavailable = error.code == oauth::OAuthErrc::temporarily_unavailable;
+  auto reply = oauth_reply(unavailable ? http::status::service_unavailable : http::status::bad_request,
+                           boost::json::object{{"error", oauth::to_string(error.code)},
+                                               {"error_description", error.description}});
+  if (unavailable) reply.response.set(http::field::retry_after, "30");
+  return reply;
+}
+
+bool is_form(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto media = content_type.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 33) return false;
+  for (std::size_t i = 0; i < media.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(media[i])) != "application/x-www-form-urlencoded"[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayOptions options, GatewayServices services)
+    : options_(std::move(options)),
+      s_(services),
+      log_streams_(options_.max_log_streams, options_.max_log_streams_per_caller) {
+  add_routes();
+  const auto& iss = options_.system_issuer;
+  discovery_json_ = boost::json::serialize(boost::json::object{
+      {"issuer", iss},
+      {"jwks_uri", iss + "/.well-known/jwks.json"},
+      {"token_endpoint", iss + "/oauth/token"},
+      {"grant_types_supported", boost::json::array{oauth::kTokenExchangeGrant}},
+      {"response_types_supported", boost::json::array{"id_token"}},
+      {"subject_types_supported", boost::json::array{"public"}},
+      {"id_token_signing_alg_values_supported", boost::json::array{"ES256"}},
+      {"token_endpoint_auth_methods_supported", boost::json::array{"none"}},
+      {"claims_supported", boost::json::array{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "fed:iss", "policy"}},
+  });
+}
+
+void Gateway::add_routes() {
+  auto bind = [this](asio::awaitable<Reply> (Gateway::*fn)(Call&)) {
+    return [this, fn](Call& call) { return (this->*fn)(call); };
+  };
+  using http::verb;
+  constexpr auto open = Guard::public_route;
+  constexpr auto guarded = Guard::authenticated;
+  // Identity and operations
+  router_.add({verb::get, "/healthz", open, "", bind(&Gateway::healthz)});
+  router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
+  router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
+  router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
+  // The REST API (reference §3): each route names the IAM action that guards it and where the
+  // resource it acts on is read from.
+  namespace R = resources;
+  auto guarded_route = [&](verb method, std::string pattern, std::string action,
+                           asio::awaitable<Reply> (Gateway::*fn)(Call&), Scope scope, ResourceFn resource = {}) {
+    router_.add({method, std::move(pattern), guarded, std::move(action), bind(fn), scope, std::move(resource)});
+  };
+  guarded_route(verb::get, "/system/info", "System:Info", &Gateway::info, Scope::cluster);
+  guarded_route(verb::get, "/system/functions", "Function:List", &Gateway::list_functions, Scope::one_namespace,
+                R::namespace_from_query());
+  guarded_route(verb::post, "/system/functions", "Function:Create", &Gateway::deploy_function, Scope::request,
+                R::function_from_deployment());
+  guarded_route(verb::put, "/system/functions", "Function:Update", &Gateway::update_function, Scope::request,
+                R::function_from_deployment());
+  guarded_route(verb::delete_, "/system/functions", "Function:Delete", &Gateway::delete_function, Scope::request,
+                R::function_from_delete());
+  guarded_route(verb::get, "/system/function/{name}", "Function:Get", &Gateway::get_function, Scope::request,
+                R::function_from_path_and_query());
+  guarded_route(verb::post, "/system/scale-function/{name}", "Function:Scale", &Gateway::scale_function,
+                Scope::request, R::function_from_scale());
+  guarded_route(verb::get, "/system/logs", "Function:Logs", &Gateway::logs, Scope::request, R::function_from_query());
+  guarded_route(verb::get, "/system/secrets", "Secret:List", &Gateway::list_secrets, Scope::one_namespace,
+                R::namespace_from_query());
+  guarded_route(verb::post, "/system/secrets", "Secret:Create", &Gateway::create_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::put, "/system/secrets", "Secret:Update", &Gateway::update_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::delete_, "/system/secrets", "Secret:Delete", &Gateway::delete_secret, Scope::request,
+                R::secret_from_body());
+  guarded_route(verb::get, "/system/namespaces", "Namespace:List", &Gateway::list_namespaces, Scope::all_namespaces);
+  guarded_route(verb::post, "/system/namespace/", "Namespace:Create", &Gateway::create_namespace, Scope::request,
+                R::namespace_from_path_or_body());
+  guarded_route(verb::post, "/system/namespace/{name}", "Namespace:Create", &Gateway::create_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  guarded_route(verb::get, "/system/namespace/{name}", "Namespace:Get", &Gateway::get_namespace, Scope::request,
+                R::namespace_from_path_or_body());
+  guarded_route(verb::put, "/system/namespace/{name}", "Namespace:Update", &Gateway::update_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  guarded_route(verb::delete_, "/system/namespace/{name}", "Namespace:Delete", &Gateway::delete_namespace,
+                Scope::request, R::namespace_from_path_or_body());
+  // Beyond upstream: why a token would be allowed or denied (the admin's tool).
+  guarded_route(verb::post, "/system/iam/explain", "Admin", &Gateway::explain, Scope::admin_only);
+  // Functions: open unless the function asks for authentication (IAM function tokens).
+  constexpr auto invoke = Guard::invoke;
+  router_.add({verb::unknown, "/function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke)});
+  router_.add({verb::post, "/async-function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke_async)});
+}
+
+std::size_t Gateway::body_limit(const http::request_header<>& header) const {
+  auto target = header.target();
+  if (target.starts_with("/oauth/token")) return options_.max_token_request_bytes;
+  if (target.starts_with("/async-function/")) return options_.max_async_body_bytes;  // queued: kept on disk
+  if (target.starts_with("/function/") || target.starts_with("/async-function/")) return options_.max_invoke_body_bytes;
+  return options_.max_body_bytes;
+}
+
+namespace {
+
+// RFC 6750 §3 for our tokens, and upstream's basic-auth challenge beside it (faas-cli and go-sdk
+// send the admin's credentials when challenged so).
+Reply unauthorized(std::string_view message) {
+  auto reply = error_reply(http::status::unauthorized, message);
+  reply.response.insert(http::field::www_authenticate,
+                        "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" + std::string(message) + "\"");
+  reply.response.insert(http::field::www_authenticate, "Basic realm=\"Restricted\"");
+  return reply;
+}
+
+// A function that asks for a function token refuses everything else with a 401 in the realm
+// upstream's watchdog uses.
+Reply invoke_unauthorized(std::string_view message) {
+  auto reply = error_reply(http::status::unauthorized, message);
+  reply.response.set(http::field::www_authenticate, "Bearer realm=\"IAM function invoke\"");
+  return reply;
+}
+
+Reply forbidden(const std::string& action, const std::string& resource, const Principal& who) {
+  return error_reply(http::status::forbidden, "forbidden: " + action + " on " + resource + " is not allowed for " +
+                                                  core::printable(who.subject));
+}
+
+}  // namespace
+
+asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& info) {
+  Call call{std::move(request), info, {}, {}, {}, {}, {}};
+  std::string_view target = call.request.target();
+  if (target.empty() || target.front() != '/') co_return error_reply(http::status::bad_request, "bad request target");
+  auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
+  if (!parsed) co_return error_reply(http::status::bad_request, "bad request target");
+  call.path = parsed->path();  // decoded
+  call.encoded_path = std::string_view(parsed->encoded_path().data(), parsed->encoded_path().size());
+  call.query = std::string_view(parsed->encoded_query().data(), parsed->encoded_query().size());
+
+  auto match = router_.match(call.request.method(), call.path);
+  if (!match.route) {
+    if (!match.path_known) co_return error_reply(http::status::not_found, "no route for " + core::printable(call.path));
+    auto reply = error_reply(http::status::method_not_allowed,
+                             std::string(call.request.method_string()) + " is not allowed on " + core::printable(call.path));
+    std::string allow;
+    for (auto verb : match.allowed) {
+      if (!allow.empty()) allow += ", ";
+      allow += std::string(http::to_string(verb));
+    }
+    reply.response.set(http::field::allow, allow);
+    co_return reply;
+  }
+  call.params = std::move(match.params);
+  // Decoded once, here, for everyone after: a query that does not decode (a bad escape, a NUL)
+  // is refused, never read as "no parameters" by one reader and as some of them by another.
+  if (!decode_form(call.query, call.query_params)) {
+    constexpr std::string_view why = "the query string is not valid URL encoding";
+    // The token endpoint answers every error as RFC 6749 §5.2 says.
+    if (match.route->pattern == "/oauth/token") co_return oauth_error({oauth::OAuthErrc::invalid_request, std::string(why)});
+    co_return error_reply(http::status::bad_request, why);
+  }
+
+  switch (match.route->guard) {
+    case Guard::public_route: co_return co_await match.route->handler(call);
+    case Guard::invoke: co_return co_await invoke_guarded(call, *match.route);
+    case Guard::authenticated: break;
+    case Guard::unset: co_return error_reply(http::status::internal_server_error, "a route without a guard");  // Router::add refuses these
+  }
+
+  auto state = s_.state.load();
+  auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
+                                        state->generation, s_.clock.now());
+  if (!principal) co_return unauthorized(principal.error().message);
+  call.principal = std::move(*principal);
+
+  Authorization decision;
+  if (call.principal->kind == Principal::Kind::function_token) {
+    // A function token addresses functions; it is no API token, whatever its policies say.
+    decision.error_status = http::status::forbidden;
+    decision.error = "a function token (scope=function) can only invoke functions: exchange for an access token";
+  } else {
+    decision = authorize(*call.principal, *match.route, call, *state);
+  }
+  AuditEvent event{std::chrono::system_clock::now(), call.principal->subject, call.principal->original_issuer,
+                   std::string(call.request.method_string()), call.path, match.route->action, decision.resource,
+                   decision.allowed, decision.policy, decision.sid, 0};
+  Reply reply;
+  if (!decision.error.empty()) {
+    reply = error_reply(decision.error_status, decision.error);
+  } else if (!decision.allowed) {
+    reply = forbidden(match.route->action, decision.resource, *call.principal);
+  } else {
+    reply = co_await match.route->handler(call);
+  }
+  event.status = reply.response.result_int();
+  if (s_.audit) s_.audit->record(event);
+  co_return reply;
+}
+
+// Reference §2: a function that asks for authentication is invoked only with a function token
+// that the live engine allows Function:Invoke on it, from the token's policies (so a Deny, a
+// Policy edit and a revocation apply at once), and whose audience, when it names any, names it.
+// No or a bad token - or an API token, or the admin's password - is a 401; a token that is not
+// allowed, a 403. Every such decision is audited.
+asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
+  auto [name, ns] = split_function_name(call.params.at("name"));
+  // An invalid name is the handler's 400; a function that does not exist asks for nothing.
+  if (!model::valid_name(name) || !model::valid_name(ns) || !s_.platform.requires_token(ns, name)) {
+    co_return co_await route.handler(call);
+  }
+  auto state = s_.state.load();
+  const std::string resource = ns + ":" + name;
+  AuditEvent event{std::chrono::system_clock::now(), "", "", std::string(call.request.method_string()), call.path,
+                   route.action, resource, false, "", "", 0};
+  auto finish = [&](Reply reply) {
+    event.status = reply.response.result_int();
+    if (s_.audit) s_.audit->record(event);
+    return reply;
+  };
+  auto authorization = call.request[http::field::authorization];
+  if (authorization.empty()) co_return finish(invoke_unauthorized("this function requires a function token"));
+  auto who = s_.auth.authenticate(authorization, state->published_keys, state->generation, s_.clock.now());
+  if (!who) co_return finish(invoke_unauthorized("this function requires a valid function token: " + who.error().message));
+  event.actor = who->subject;
+  event.issuer = who->original_issuer;
+  if (who->kind != Principal::Kind::function_token) {
+    co_return finish(invoke_unauthorized(who->is_admin()
+                                             ? "this function requires a function token, not the admin's password"
+                                             : "an API token cannot invoke this function: ask for scope=function"));
+  }
+  const auto& engine = *state->exchange.engine;
+  auto subject = engine.subject(std::span<const std::string>(who->policies), *who->condition_claims);
+  auto decision = engine.decide(subject, iam::Action::function_invoke, iam::Resource::function(ns, name));
+  event.policy = std::string(decision.policy);
+  event.sid = std::string(decision.sid);
+  const bool addressed =
+      who->audience.empty() || std::find(who->audience.begin(), who->audience.end(), resource) != who->audience.end();
+  event.allowed = decision.allowed && addressed;
+  if (!event.allowed) {
+    co_return finish(addressed ? forbidden(route.action, resource, *who)
+                               : error_reply(http::status::forbidden, "the function token's audience does not name " + resource));
+  }
+  call.principal = std::move(*who);
+  co_return finish(co_await route.handler(call));
+}
+
+Gateway::Authorization Gateway::authorize(const Principal& who, const Route& route, const Call& call,
+                                          const GatewayState& state) const {
+  Authorization out;
+  RequestResource resource;
+  if (route.scope == Scope::cluster || route.scope == Scope::all_namespaces || route.scope == Scope::admin_only) {
+    out.resource = "*";
+  } else {
+    auto read = route.resource(call);
+    if (!read) {
+      out.error = read.error();
+      return out;
+    }
+    resource = std::move(*read);
+    out.resource = resource.to_string();
+  }
+  if (who.is_admin()) {
+    out.allowed = true;  // the admin's basic auth keeps full access
+    return out;
+  }
+  auto action = iam::action_from_name(route.action);
+  const auto& engine = *state.exchange.engine;
+  if (!action) return out;  // an unknown action (admin_only routes name none): refused
+  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
+  iam::Decision decision;
+  switch (route.scope) {
+    case Scope::none:
+    case Scope::admin_only:
+      break;
+    case Scope::cluster:
+      decision = engine.decide(subject, *action, iam::Resource::cluster());
+      break;
+    case Scope::all_namespaces:
+      decision = engine.may_list(subject, *action);
+      break;
+    case Scope::one_namespace:
+      // Listing one namespace: allowed when the caller may see something in it; the handler
+      // then filters. A namespace with no statement at all is refused, not answered empty.
+      decision.allowed = engine.namespace_visible(subject, *action, resource.ns);
+      break;
+    case Scope::request:
+      decision = engine.decide(subject, *action,
+                               resource.name.empty() ? iam::Resource::namespace_of(resource.ns)
+                                                     : iam::Resource::function(resource.ns, resource.name));
+      break;
+  }
+  out.allowed = decision.allowed;
+  out.policy = std::string(decision.policy);
+  out.sid = std::string(decision.sid);
+  return out;
+}
+
+bool Gateway::visible(const Call& call, std::string_view action_name, std::string_view ns, std::string_view fn) const {
+  if (!call.principal) return false;  // guarded routes always have one: fail closed
+  if (call.principal->is_admin()) return true;
+  auto action = iam::action_from_name(action_name);
+  if (!action) return false;
+  auto state = s_.state.load();
+  const auto& engine = *state->exchange.engine;
+  auto subject =
+      engine.subject(std::span<const std::string>(call.principal->policies), *call.principal->condition_claims);
+  return fn.empty() ? engine.namespace_visible(subject, *action, ns) : engine.function_visible(subject, *action, ns, fn);
+}
+
+bool Gateway::still_allowed(const Principal& who, iam::Action action, std::string_view ns, std::string_view fn) const {
+  if (!s_.auth.still_valid(who, s_.clock.now())) return false;
+  if (who.is_admin()) return true;
+  auto state = s_.state.load();
+  const auto& engine = *state->exchange.engine;
+  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
+  return engine.decide(subject, action, iam::Resource::function(ns, fn)).allowed;
+}
+
+asio::awaitable<Reply> Gateway::handle_metrics(Request&& request, const RequestInfo& info) {
+  Call call{std::move(request), info, {}, {}, {}, {}, {}};
+  std::string_view path = call.request.target();
+  path = path.substr(0, path.find('?'));
+  const auto method = call.request.method();
+  if (method != http::verb::get && method != http::verb::head) {
+    auto reply = error_reply(http::status::method_not_allowed, "the metrics listener answers GET only");
+    reply.response.set(http::field::allow, "GET");
+    co_return reply;
+  }
+  if (path == "/metrics") co_return co_await metrics(call);
+  if (path == "/healthz") co_return co_await healthz(call);
+  co_return error_reply(http::status::not_found, "the metrics listener serves /metrics and /healthz");
+}
+
+asio::awaitable<Reply> Gateway::healthz(Call&) { co_return text_reply(http::status::ok, "OK"); }
+
+asio::awaitable<Reply> Gateway::discovery(Call&) {
+  auto reply = text_reply(http::status::ok, discovery_json_, "application/json");
+  reply.response.set(http::field::cache_control, "public, max-age=3600");
+  co_return reply;
+}
+
+asio::awaitable<Reply> Gateway::metrics(Call&) {
+  Metrics::Gauges gauges;
+  auto functions = co_await blocking([&] { return s_.platform.list(""); });
+  if (functions) {
+    for (const auto& f : *functions)
+      gauges.replicas[f.deployment.service + "." + f.deployment.namespace_] = f.available_replicas;
+  }
+  auto depth = co_await blocking([&] { return s_.platform.store().queue_depth(); });
+  if (depth) gauges.queue_depth = *depth;
+  co_return text_reply(http::status::ok, s_.metrics.render(gauges), "text/plain; version=0.0.4");
+}
+
+asio::awaitable<Reply> Gateway::jwks(Call&) {
+  auto state = s_.state.load();
+  auto reply = text_reply(http::status::ok, state->jwks_json, "application/jwk-set+json");
+  // Short enough that a verifier sees a rotation well before the old key retires.
+  reply.response.set(http::field::cache_control, "public, max-age=300");
+  co_return reply;
+}
+
+asio::awaitable<Reply> Gateway::token(Call& call) {
+  oauth::Params params = std::move(call.query_params);
+  const auto& body = call.request.body();
+  if (!body.empty()) {
+    if (!is_form(call.request[http::field::content_type])) {
+      co_return oauth_error({oauth::OAuthErrc::invalid_request,
+                             "the request body must be application/x-www-form-urlencoded"});
+    }
+    if (!decode_form(body, params)) {
+      co_return oauth_error({oauth::OAuthErrc::invalid_request, "the body is not valid form encoding"});
+    }
+  }
+  auto request = oauth::parse_token_request(params);
+  if (!request) co_return oauth_error(request.error());
+
+  auto state = s_.state.load();
+  auto result = s_.exchange.exchange(*request, state->exchange, s_.clock.now(), oidc::FetchMode::cache_only);
+  if (!result && result.error().needs_fetch) {
+    // Keys must be fetched: that may block for seconds, so it runs on the blocking pool, never on
+    // an I/O thread. Concurrent misses for one issuer share a single fetch inside the key cache.
+    result = co_await blocking(
+        [&] { return s_.exchange.exchange(*request, state->exchange, s_.clock.now(), oidc::FetchMode::may_fetch); });
+  }
+  if (!result) {
+    const auto& failure = result.error();
+    if (failure.log_detail.empty()) {
+      spdlog::info("token exchange refused: {}: {}", oauth::to_string(failure.error.code), failure.error.description);
+    } else {
+      spdlog::warn("token exchange refused: {}: {} ({})", oauth::to_string(failure.error.code),
+                   failure.error.description, failure.log_detail);
+    }
+    co_return oauth_error(result.error().error);
+  }
+  spdlog::info("token exchange: issued jti={} sub={} expires_in={}", result->jti, result->subject, result->expires_in);
+  co_return oauth_reply(http::status::ok, oauth::to_json(*result));
+}
+
+}  // namespace faasgate::api

@@ -1,0 +1,40 @@
+#pragma once
+// Shared by the files that implement Gateway's handlers; not part of the API.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <optional>
+
+#include "faasgate/core/form.hpp"
+#include "faasgate/api/gateway.hpp"
+#include "responses.hpp"
+
+namespace faasgate::api {
+
+template <class F>
+asio::awaitable<std::invoke_result_t<F>> Gateway::blocking(F f) {
+  std::optional<std::invoke_result_t<F>> out;
+  co_await asio::co_spawn(
+      s_.blocking, [&]() -> asio::awaitable<void> { out.emplace(f()); co_return; }, asio::use_awaitable);
+  co_return std::move(*out);
+}
+
+// A domain error as an HTTP answer: the one place platform errors become statuses.
+inline Reply platform_error(const platform::Error& e) {
+  switch (e.code) {
+    case platform::Errc::not_found: return error_reply(http::status::not_found, e.message);
+    case platform::Errc::already_exists: return error_reply(http::status::conflict, e.message);
+    case platform::Errc::invalid: return error_reply(http::status::bad_request, e.message);
+    case platform::Errc::conflict: return error_reply(http::status::conflict, e.message);
+    case platform::Errc::internal: break;
+  }
+  return error_reply(http::status::internal_server_error, "internal error: " + e.message);
+}
+
+inline Reply status_only(http::status status) {
+  Response res{status, 11};
+  return {std::move(res), {}};
+}
+
+
+}  // namespace faasgate::api

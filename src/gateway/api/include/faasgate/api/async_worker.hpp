@@ -1,0 +1,73 @@
+#pragma once
+// Runs queued asynchronous invocations: leases them from the store, invokes the function, keeps
+// the result, POSTs it to the callback (retrying with backoff) and only then completes the call.
+// At-least-once: a call leased by a gateway that died is leased again once its lease expires, and
+// a gateway releases the leases of its predecessor at start.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "faasgate/api/address_policy.hpp"
+#include "faasgate/api/invoker.hpp"
+#include "faasgate/core/clock.hpp"
+#include "faasgate/store/store.hpp"
+
+namespace faasgate::api {
+
+struct AsyncOptions {
+  unsigned workers = 4;
+  std::chrono::seconds lease{300};
+  std::chrono::milliseconds idle_poll{200};
+  std::uint32_t max_attempts = 10;
+  std::chrono::seconds backoff_min{1};
+  std::chrono::seconds backoff_max{60};
+  std::chrono::seconds callback_timeout{10};
+  AddressPolicy callback_addresses;  // where callbacks may connect
+  // Bounds on what POST /async-function/... may queue (429 beyond them); see README. Callers
+  // need no credentials for an open function, so these are what stands between a burst and the
+  // disk. 256 MiB in all is 256 calls at the 1 MiB body limit, or 10,000 calls (the count cap)
+  // of 26 KiB; a function gets at most a quarter of the bytes and a tenth of the calls, so that
+  // one flooded function leaves the others room.
+  store::QueueLimits queue_limits{.max_calls = 10'000,
+                                  .max_bytes = 256ull << 20,
+                                  .max_calls_per_function = 1'000,
+                                  .max_bytes_per_function = 64ull << 20};
+  // Retry-After of a 429 for a full queue: a worker takes at least a moment per call, so an
+  // earlier retry mostly finds the queue as full as before.
+  std::chrono::seconds queue_full_retry_after{5};
+};
+
+class AsyncWorkers {
+ public:
+  AsyncWorkers(boost::asio::io_context& io, store::Store& store, Invoker& invoker, boost::asio::thread_pool& blocking,
+               const core::Clock& clock, AsyncOptions options = {});
+  void start();
+  void stop();   // workers finish the call in hand and exit
+  void wake();   // a call was enqueued: look now instead of at the next poll
+  const AddressPolicy& callback_addresses() const noexcept { return options_.callback_addresses; }
+  const AsyncOptions& options() const noexcept { return options_; }
+
+ private:
+  boost::asio::awaitable<void> run(std::shared_ptr<boost::asio::steady_timer> timer);
+  boost::asio::awaitable<void> handle(store::AsyncCall call);
+  std::chrono::seconds backoff(std::uint32_t attempts) const;
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  Invoker& invoker_;
+  boost::asio::thread_pool& blocking_;
+  const core::Clock& clock_;
+  AsyncOptions options_;
+  std::atomic<bool> stopping_{false};
+  // Set by a worker that completed a call; the first worker to find the queue idle afterwards
+  // has the store give the space back (batched: once per burst, not once per call).
+  std::atomic<bool> completed_since_reclaim_{false};
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> timers_;
+};
+
+}  // namespace faasgate::api

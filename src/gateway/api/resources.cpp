@@ -1,0 +1,82 @@
+#include "resources.hpp"
+
+#include "faasgate/core/form.hpp"
+#include "faasgate/wire/json.hpp"
+#include "faasgate/model/model.hpp"
+
+namespace faasgate::api::resources {
+
+namespace {
+
+core::Expected<RequestResource, std::string> checked(std::string ns, std::string name) {
+  if (!model::valid_name(ns)) return core::fail(std::string("namespace must match [-a-zA-Z_0-9.]+"));
+  if (!name.empty() && !model::valid_name(name)) return core::fail(std::string("names must match [-a-zA-Z_0-9.]+"));
+  return RequestResource{std::move(ns), std::move(name)};
+}
+
+std::string query_namespace(const Call& call) {
+  auto ns = form_value(call.query_params, "namespace");
+  return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
+}
+
+}  // namespace
+
+ResourceFn function_from_path_and_query() {
+  return [](const Call& call) { return checked(query_namespace(call), call.params.at("name")); };
+}
+
+ResourceFn function_from_query() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    auto name = form_value(call.query_params, "name").value_or("");
+    if (name.empty()) return core::fail(std::string("name is required"));
+    return checked(query_namespace(call), name);
+  };
+}
+
+ResourceFn function_from_deployment() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    auto d = wire::parse_deployment(call.request.body());
+    if (!d) return core::fail(d.error());
+    return checked(d->namespace_, d->service);
+  };
+}
+
+ResourceFn function_from_delete() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    auto d = wire::parse_delete_function(call.request.body());
+    if (!d) return core::fail(d.error());
+    return checked(d->namespace_, d->name);
+  };
+}
+
+ResourceFn function_from_scale() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    auto s = wire::parse_scale(call.request.body());
+    if (!s) return core::fail(s.error());
+    return checked(s->namespace_, call.params.at("name"));
+  };
+}
+
+ResourceFn secret_from_body() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    auto s = wire::parse_secret(call.request.body(), /*require_value=*/false);
+    if (!s) return core::fail(s.error());
+    return checked(s->namespace_, s->name);
+  };
+}
+
+ResourceFn namespace_from_query() {
+  return [](const Call& call) { return checked(query_namespace(call), ""); };
+}
+
+ResourceFn namespace_from_path_or_body() {
+  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+    if (auto it = call.params.find("name"); it != call.params.end()) return checked(it->second, "");
+    auto ns = wire::parse_namespace(call.request.body());
+    if (!ns) return core::fail(ns.error());
+    if (ns->name.empty()) return core::fail(std::string("name is required"));
+    return checked(ns->name, "");
+  };
+}
+
+}  // namespace faasgate::api::resources

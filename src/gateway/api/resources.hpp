@@ -1,0 +1,18 @@
+#pragma once
+// Where each guarded route finds the resource it is authorized against: the path, the query or
+// the body, as the upstream API puts names there. A request whose resource cannot be read is a
+// 400 before anything else happens.
+#include "faasgate/api/router.hpp"
+
+namespace faasgate::api::resources {
+
+ResourceFn function_from_path_and_query();   // /system/function/{name}?namespace=
+ResourceFn function_from_query();            // /system/logs?name=&namespace=
+ResourceFn function_from_deployment();       // POST/PUT /system/functions {"service","namespace"}
+ResourceFn function_from_delete();           // DELETE /system/functions {"functionName","namespace"}
+ResourceFn function_from_scale();            // /system/scale-function/{name} {"namespace"}
+ResourceFn secret_from_body();               // /system/secrets {"name","namespace"}
+ResourceFn namespace_from_query();           // ?namespace= (default openfaas-fn), whole namespace
+ResourceFn namespace_from_path_or_body();    // /system/namespace/{name} or {"name"}
+
+}  // namespace faasgate::api::resources

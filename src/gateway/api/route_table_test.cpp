@@ -1,0 +1,105 @@
+// The gateway's own route table, walked: every route states its guard, no route is open that is
+// not meant to be, every authenticated route names an IAM action that exists (or is the admin's
+// alone), and every route whose resource comes from the request can read it.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <set>
+
+#include "faasgate/api/gateway.hpp"
+#include "faasgate/iam/action.hpp"
+#include "faasgate/store/memory_store.hpp"
+
+namespace faasgate::api {
+namespace {
+
+class RouteTableTest : public ::testing::Test {
+ protected:
+  RouteTableTest() {
+    char tmpl[] = "/tmp/faasgate-routes-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    provider::RuntimeOptions o;
+    o.work_dir = dir_ / "functions";
+    runtime_ = std::make_unique<provider::Runtime>(io_, o);
+    platform_ = std::make_unique<platform::Platform>(store_, *runtime_);
+    invoker_ = std::make_unique<Invoker>(*platform_, upstreams_, metrics_);
+    gateway_ = std::make_unique<Gateway>(
+        GatewayOptions{"http://127.0.0.1:8080"},
+        GatewayServices{state_, exchange_, auth_, *platform_, *invoker_, nullptr, metrics_, blocking_, clock_, nullptr});
+  }
+  ~RouteTableTest() override {
+    gateway_.reset();
+    runtime_.reset();
+    blocking_.join();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::filesystem::path dir_;
+  boost::asio::io_context io_;
+  boost::asio::thread_pool blocking_{1};
+  store::MemoryStore store_;
+  std::unique_ptr<provider::Runtime> runtime_;
+  std::unique_ptr<platform::Platform> platform_;
+  UpstreamPool upstreams_;
+  Metrics metrics_;
+  std::unique_ptr<Invoker> invoker_;
+  StateHolder state_;
+  oauth::TokenExchange exchange_{"http://127.0.0.1:8080"};
+  Authenticator auth_{core::Secret("pw"), "http://127.0.0.1:8080"};
+  core::SystemClock clock_;
+  std::unique_ptr<Gateway> gateway_;
+};
+
+TEST_F(RouteTableTest, EveryRouteIsGuardedAsItMustBe) {
+  const std::set<std::string> open = {"/healthz", "/oauth/token", "/.well-known/openid-configuration",
+                                      "/.well-known/jwks.json"};
+  std::set<std::string> seen_open;
+  for (const auto& route : gateway_->router().routes()) {
+    SCOPED_TRACE(std::string(http::to_string(route.method)) + " " + route.pattern);
+    switch (route.guard) {
+      case Guard::unset: ADD_FAILURE() << "no guard"; break;
+      case Guard::public_route:
+        EXPECT_TRUE(open.count(route.pattern)) << "open, and not meant to be";
+        seen_open.insert(route.pattern);
+        break;
+      case Guard::invoke:
+        EXPECT_EQ(route.action, "Function:Invoke");
+        EXPECT_TRUE(route.pattern.starts_with("/function/") || route.pattern.starts_with("/async-function/"));
+        break;
+      case Guard::authenticated:
+        EXPECT_TRUE(route.pattern.starts_with("/system/")) << "the REST API lives under /system";
+        if (route.scope == Scope::admin_only) {
+          EXPECT_FALSE(iam::action_from_name(route.action).has_value()) << "no IAM grant may reach an admin route";
+        } else {
+          EXPECT_TRUE(iam::action_from_name(route.action).has_value()) << "unknown action " << route.action;
+          EXPECT_NE(route.scope, Scope::none);
+        }
+        if (route.scope == Scope::request || route.scope == Scope::one_namespace) {
+          EXPECT_TRUE(static_cast<bool>(route.resource)) << "its resource cannot be read";
+        }
+        break;
+    }
+  }
+  EXPECT_EQ(seen_open, open);
+  // Metrics name every function of every namespace: never on the API's listener.
+  for (const auto& route : gateway_->router().routes()) EXPECT_NE(route.pattern, "/metrics");
+}
+
+TEST(Router, RefusesARouteWithoutAGuardOrAnAction) {
+  Router r;
+  auto none = [](Call&) -> asio::awaitable<Reply> { co_return Reply{}; };
+  EXPECT_THROW(r.add({http::verb::get, "/x", Guard::unset, "", none}), std::logic_error);
+  Route forgot;  // a route whose guard was never said
+  forgot.method = http::verb::get;
+  forgot.pattern = "/y";
+  forgot.handler = none;
+  EXPECT_THROW(r.add(forgot), std::logic_error);
+  EXPECT_THROW(r.add({http::verb::get, "/system/z", Guard::authenticated, "", none}), std::logic_error);
+  EXPECT_NO_THROW(r.add({http::verb::get, "/ok", Guard::public_route, "", none}));
+}
+
+}  // namespace
+}  // namespace faasgate::api

@@ -1,0 +1,361 @@
+// The /system REST API (reference §3): functions, secrets, namespaces, info, logs.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <ctime>
+
+#include "gateway_impl.hpp"
+#include "faasgate/wire/json.hpp"
+#include "faasgate/core/json.hpp"
+#include "faasgate/core/text.hpp"
+#include "faasgate/iam/engine.hpp"
+#include "faasgate/iam/explain.hpp"
+
+namespace faasgate::api {
+
+namespace {
+
+std::string namespace_param(const FormParams& params) {
+  auto ns = form_value(params, "namespace");
+  return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
+}
+
+Reply bad_request(std::string message) { return error_reply(http::status::bad_request, message); }
+
+bool check_name(const std::string& value) { return model::valid_name(value); }
+
+// RFC 3339 UTC ("2026-11-28T22:00:00Z", fractions allowed) to a time point.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  std::string copy(text.substr(0, 64));
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::string_view rest = std::string_view(copy).substr(static_cast<std::size_t>(consumed));
+  long nanos = 0;
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    long scale = 100'000'000;
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
+      nanos += (rest.front() - '0') * scale;
+      scale /= 10;
+      rest.remove_prefix(1);
+    }
+  }
+  if (rest != "Z") return std::nullopt;
+  std::time_t t = timegm(&tm);
+  if (t == -1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(t) + std::chrono::nanoseconds(nanos);
+}
+
+std::string log_line_json(const provider::LogLine& line) {
+  auto t = std::chrono::system_clock::to_time_t(line.timestamp);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[40];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(line.timestamp.time_since_epoch()).count() % 1'000'000'000;
+  char stamp[64];
+  std::snprintf(stamp, sizeof stamp, "%s.%09lldZ", when, static_cast<long long>(nanos));
+  return boost::json::serialize(boost::json::object{{"name", line.name},
+                                                   {"namespace", line.namespace_},
+                                                   {"instance", line.instance},
+                                                   {"timestamp", stamp},
+                                                   {"text", line.text}}) +
+         "\n";
+}
+
+}  // namespace
+
+asio::awaitable<Reply> Gateway::info(Call&) {
+  boost::json::object version{{"commit_message", ""}, {"sha", options_.commit}, {"release", options_.version}};
+  co_return json_reply(http::status::ok,
+                       boost::json::object{{"provider", boost::json::object{{"provider", "faasgate"},
+                                                                             {"orchestration", "local"},
+                                                                             {"version", version}}},
+                                           {"version", version},
+                                           {"arch", "x86_64"}});
+}
+
+// ---- functions ------------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::list_functions(Call& call) {
+  auto ns = namespace_param(call.query_params);
+  if (!check_name(ns)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
+  auto functions = co_await blocking([&] { return s_.platform.list(ns); });
+  if (!functions) co_return platform_error(functions.error());
+  boost::json::array out;
+  for (const auto& f : *functions) {
+    if (visible(call, "Function:List", f.deployment.namespace_, f.deployment.service)) out.push_back(wire::to_json(f));
+  }
+  co_return json_reply(http::status::ok, out);
+}
+
+asio::awaitable<Reply> Gateway::get_function(Call& call) {
+  const auto& name = call.params.at("name");
+  auto ns = namespace_param(call.query_params);
+  if (!check_name(name) || !check_name(ns)) co_return bad_request("names must match [-a-zA-Z_0-9.]+");
+  auto status = co_await blocking([&] { return s_.platform.get(ns, name); });
+  if (!status) co_return platform_error(status.error());
+  co_return json_reply(http::status::ok, wire::to_json(*status));
+}
+
+asio::awaitable<Reply> Gateway::deploy_function(Call& call) {
+  auto fn = wire::parse_deployment(call.request.body());
+  if (!fn) co_return bad_request(fn.error());
+  auto done = co_await blocking([&] { return s_.platform.deploy(*fn, s_.clock.now()); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::accepted);
+}
+
+asio::awaitable<Reply> Gateway::update_function(Call& call) {
+  auto fn = wire::parse_deployment(call.request.body());
+  if (!fn) co_return bad_request(fn.error());
+  auto done = co_await blocking([&] { return s_.platform.update(*fn); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::accepted);
+}
+
+asio::awaitable<Reply> Gateway::delete_function(Call& call) {
+  auto request = wire::parse_delete_function(call.request.body());
+  if (!request) co_return bad_request(request.error());
+  auto done = co_await blocking([&] { return s_.platform.remove(request->namespace_, request->name); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::accepted);
+}
+
+asio::awaitable<Reply> Gateway::scale_function(Call& call) {
+  const auto& name = call.params.at("name");
+  auto request = wire::parse_scale(call.request.body());
+  if (!request) co_return bad_request(request.error());
+  if (!request->service.empty() && request->service != name) co_return bad_request("serviceName does not match the path");
+  if (!check_name(name)) co_return bad_request("the function name must match [-a-zA-Z_0-9.]+");
+  auto done = co_await blocking([&] { return s_.platform.scale(request->namespace_, name, request->replicas); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::accepted);
+}
+
+// ---- secrets --------------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::list_secrets(Call& call) {
+  auto ns = namespace_param(call.query_params);
+  if (!check_name(ns)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
+  auto secrets = co_await blocking([&] { return s_.platform.list_secrets(ns); });
+  if (!secrets) co_return platform_error(secrets.error());
+  boost::json::array out;
+  for (const auto& ref : *secrets) {
+    if (visible(call, "Secret:List", ref.namespace_, ref.name))
+      out.push_back(boost::json::object{{"name", ref.name}, {"namespace", ref.namespace_}});
+  }
+  co_return json_reply(http::status::ok, out);
+}
+
+asio::awaitable<Reply> Gateway::create_secret(Call& call) {
+  auto secret = wire::parse_secret(call.request.body(), /*require_value=*/true);
+  if (!secret) co_return bad_request(secret.error());
+  auto done = co_await blocking([&] { return s_.platform.create_secret({secret->name, secret->namespace_}, secret->value); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::created);
+}
+
+asio::awaitable<Reply> Gateway::update_secret(Call& call) {
+  auto secret = wire::parse_secret(call.request.body(), /*require_value=*/true);
+  if (!secret) co_return bad_request(secret.error());
+  auto done = co_await blocking([&] { return s_.platform.update_secret({secret->name, secret->namespace_}, secret->value); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::ok);
+}
+
+asio::awaitable<Reply> Gateway::delete_secret(Call& call) {
+  auto secret = wire::parse_secret(call.request.body(), /*require_value=*/false);
+  if (!secret) co_return bad_request(secret.error());
+  auto done = co_await blocking([&] { return s_.platform.delete_secret({secret->name, secret->namespace_}); });
+  if (!done) co_return platform_error(done.error());
+  // 202 as faas-netes answers: faas-cli and go-sdk accept only 200 and 202 here.
+  co_return status_only(http::status::accepted);
+}
+
+// ---- namespaces -----------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::list_namespaces(Call& call) {
+  auto namespaces = co_await blocking([&] { return s_.platform.list_namespaces(); });
+  if (!namespaces) co_return platform_error(namespaces.error());
+  boost::json::array out;
+  for (const auto& ns : *namespaces) {
+    if (visible(call, "Namespace:List", ns.name)) out.emplace_back(ns.name);
+  }
+  co_return json_reply(http::status::ok, out);
+}
+
+asio::awaitable<Reply> Gateway::get_namespace(Call& call) {
+  const auto& name = call.params.at("name");
+  if (!check_name(name)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
+  auto ns = co_await blocking([&] { return s_.platform.get_namespace(name); });
+  if (!ns) co_return platform_error(ns.error());
+  co_return json_reply(http::status::ok, wire::to_json(*ns));
+}
+
+asio::awaitable<Reply> Gateway::create_namespace(Call& call) {
+  auto ns = wire::parse_namespace(call.request.body());
+  if (!ns) co_return bad_request(ns.error());
+  if (auto it = call.params.find("name"); it != call.params.end()) {
+    if (!ns->name.empty() && ns->name != it->second) co_return bad_request("name in the body does not match the path");
+    ns->name = it->second;
+  }
+  if (!check_name(ns->name)) co_return bad_request("name must match [-a-zA-Z_0-9.]+");
+  auto done = co_await blocking([&] { return s_.platform.create_namespace(*ns); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::created);
+}
+
+asio::awaitable<Reply> Gateway::update_namespace(Call& call) {
+  auto ns = wire::parse_namespace(call.request.body());
+  if (!ns) co_return bad_request(ns.error());
+  const auto& name = call.params.at("name");
+  if (!ns->name.empty() && ns->name != name) co_return bad_request("name in the body does not match the path");
+  ns->name = name;
+  if (!check_name(ns->name)) co_return bad_request("name must match [-a-zA-Z_0-9.]+");
+  auto done = co_await blocking([&] { return s_.platform.update_namespace(*ns); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::ok);
+}
+
+asio::awaitable<Reply> Gateway::delete_namespace(Call& call) {
+  const auto& name = call.params.at("name");
+  if (!check_name(name)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
+  auto done = co_await blocking([&] { return s_.platform.delete_namespace(name); });
+  if (!done) co_return platform_error(done.error());
+  co_return status_only(http::status::ok);
+}
+
+// ---- logs -----------------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::logs(Call& call) {
+  const auto& params = call.query_params;
+  provider::LogQuery query;
+  query.name = form_value(params, "name").value_or("");
+  query.namespace_ = namespace_param(params);
+  if (!check_name(query.name)) co_return bad_request("name is required and must match [-a-zA-Z_0-9.]+");
+  if (!check_name(query.namespace_)) co_return bad_request("namespace must match [-a-zA-Z_0-9.]+");
+  if (auto instance = form_value(params, "instance"); instance && !instance->empty()) query.instance = *instance;
+  if (auto tail = form_value(params, "tail"); tail && !tail->empty()) {
+    long long n = 0;
+    auto [ptr, ec] = std::from_chars(tail->data(), tail->data() + tail->size(), n);
+    if (ec != std::errc{} || ptr != tail->data() + tail->size()) co_return bad_request("tail must be a number");
+    if (n >= 0) query.tail = static_cast<std::size_t>(n);  // upstream: a negative tail means all
+  }
+  if (auto since = form_value(params, "since"); since && !since->empty()) {
+    auto t = parse_rfc3339(*since);
+    if (!t) co_return bad_request("since must be an RFC 3339 time, like 2026-11-28T22:00:00Z");
+    query.since = t;
+  }
+  const bool follow = form_value(params, "follow") == "true" || form_value(params, "follow") == "1";
+  auto exists = co_await blocking([&] { return s_.platform.get(query.namespace_, query.name); });
+  if (!exists) co_return platform_error(exists.error());
+
+  auto& store = s_.platform.runtime().logs();
+  auto lines = store.read(query);
+  if (!follow) {
+    std::string body;
+    for (const auto& line : lines) body += log_line_json(line);
+    co_return text_reply(http::status::ok, body, "application/x-ndjson");
+  }
+
+  // Follow: a chunked NDJSON stream that ends when the client goes away - or when the caller's
+  // authority does: its token expires or is revoked, or Function:Logs on this function stops
+  // being allowed (checked with the live IAM objects on every poll). Streams are capped per
+  // caller and in total, as each holds a connection and a poll loop for as long as it lasts.
+  auto slot = log_streams_.acquire(call.principal->subject);
+  if (!slot) {
+    auto refused = error_reply(http::status::too_many_requests, slot.error());
+    refused.response.set(http::field::retry_after, "10");
+    co_return refused;
+  }
+  Reply reply;
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type, "application/x-ndjson");
+  reply.stream = [this, query, lines = std::move(lines), &store, principal = *call.principal,
+                  slot = std::move(*slot)](server::Connection& connection) -> asio::awaitable<bool> {
+    constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+    http::response<http::empty_body> head{http::status::ok, 11};
+    head.set(http::field::content_type, "application/x-ndjson");
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer(head);
+    auto& socket = connection.socket;
+    connection.deadline.expires_after(std::chrono::seconds(30));
+    auto [hec, hn] = co_await http::async_write_header(socket, serializer, use_tuple);
+    if (hec) co_return false;
+    std::uint64_t seen = 0;
+    auto send = [&](const std::vector<provider::LogLine>& batch) -> asio::awaitable<bool> {
+      if (batch.empty()) co_return true;
+      std::string text;
+      for (const auto& line : batch) {
+        text += log_line_json(line);
+        seen = std::max(seen, line.sequence);
+      }
+      connection.deadline.expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await asio::async_write(socket, http::make_chunk(asio::buffer(text)), use_tuple);
+      connection.deadline.expires_never();  // waiting for new lines is not the client's delay
+      co_return !ec;
+    };
+    seen = store.last_sequence();
+    for (const auto& line : lines) seen = std::max(seen, line.sequence);
+    if (!co_await send(lines)) co_return false;
+    connection.deadline.expires_never();
+    asio::steady_timer timer(socket.get_executor());
+    while (!stopping_) {
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(use_tuple);
+      if (!still_allowed(principal, iam::Action::function_logs, query.namespace_, query.name)) break;
+      auto more = store.read_after(query, seen, 1000);
+      if (!co_await send(more)) co_return false;
+      // A quiet stream still notices a client that left: an empty write would not, so peek.
+      if (more.empty()) {
+        socket.non_blocking(true);
+        char probe;
+        beast::error_code ec;
+        auto n = socket.receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
+        socket.non_blocking(false);
+        if ((!ec && n == 0) || (ec && ec != asio::error::would_block)) co_return false;
+      }
+    }
+    connection.deadline.expires_after(std::chrono::seconds(5));
+    co_await asio::async_write(socket, http::make_chunk_last(), use_tuple);
+    co_return false;
+  };
+  co_return reply;
+}
+
+// ---- IAM explanations ------------------------------------------------------------------------
+
+asio::awaitable<Reply> Gateway::explain(Call& call) {
+  auto parsed = core::parse_json_strict(call.request.body(), {1 << 20, 32});
+  if (!parsed || !parsed->is_object()) co_return bad_request("the body must be a JSON object {claims, action, resource}");
+  const auto& body = parsed->as_object();
+  const auto* claims = body.if_contains("claims");
+  const auto* action_name = body.if_contains("action");
+  const auto* resource_text = body.if_contains("resource");
+  if (!claims || !claims->is_object()) co_return bad_request("claims must be an object: the claims of a token");
+  if (!action_name || !action_name->is_string()) co_return bad_request("action must be a string such as Function:List");
+  if (!resource_text || !resource_text->is_string()) co_return bad_request("resource must be *, <ns>:* or <ns>:<fn>");
+  auto action = iam::action_from_name(std::string(action_name->as_string()));
+  if (!action) co_return bad_request("unknown action: " + core::printable(action_name->as_string()));
+  auto resource = iam::parse_request_resource(std::string_view(resource_text->as_string()));
+  if (!resource) co_return bad_request("resource must be *, <ns>:* or <ns>:<fn>");
+  auto state = s_.state.load();
+  const auto& claims_object = claims->as_object();
+  auto explanation = iam::explain(*state->exchange.engine, claims_object, *action, *resource);
+  co_return json_reply(http::status::ok, iam::to_json(explanation));
+}
+
+}  // namespace faasgate::api

@@ -1,0 +1,257 @@
+#include "faasgate/wire/json.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <ctime>
+
+#include "faasgate/core/base64.hpp"
+#include "faasgate/core/json.hpp"
+
+namespace faasgate::wire {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr core::JsonLimits kBodyLimits{1024 * 1024, 16};
+
+core::Expected<json::object, std::string> parse_object(std::string_view body) {
+  auto parsed = core::parse_json_strict(body, kBodyLimits);
+  if (!parsed) return core::fail("the body is not valid JSON: " + parsed.error().detail);
+  if (!parsed->is_object()) return core::fail(std::string("the body must be a JSON object"));
+  return std::move(parsed->as_object());
+}
+
+// Reads optional typed members, remembering the first error.
+class Reader {
+ public:
+  explicit Reader(const json::object& o) : o_(o) {}
+
+  void string(std::string_view key, std::string& out) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return;
+    if (!v->is_string()) return error(key, "must be a string");
+    out = std::string(v->as_string());
+  }
+  void string_map(std::string_view key, std::map<std::string, std::string>& out) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return;
+    if (!v->is_object()) return error(key, "must be an object of strings");
+    for (const auto& [k, item] : v->as_object()) {
+      if (!item.is_string()) return error(std::string(key) + "." + std::string(k), "must be a string");
+      out[std::string(k)] = std::string(item.as_string());
+    }
+  }
+  void string_list(std::string_view key, std::vector<std::string>& out) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return;
+    if (!v->is_array()) return error(key, "must be a list of strings");
+    for (const auto& item : v->as_array()) {
+      if (!item.is_string()) return error(key, "must be a list of strings");
+      out.emplace_back(item.as_string());
+    }
+  }
+  void boolean(std::string_view key, bool& out) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return;
+    if (!v->is_bool()) return error(key, "must be true or false");
+    out = v->as_bool();
+  }
+  void resources(std::string_view key, std::optional<model::Resources>& out) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return;
+    if (!v->is_object()) return error(key, "must be an object with memory and cpu");
+    Reader inner(v->as_object());
+    model::Resources r;
+    inner.string("memory", r.memory);
+    inner.string("cpu", r.cpu);
+    if (inner.failed()) return error(key, "memory and cpu must be strings");
+    out = r;
+  }
+  void count(std::string_view key, std::uint32_t& out, bool required) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) {
+      if (required) error(key, "is required");
+      return;
+    }
+    if (!v->is_int64() && !v->is_uint64()) return error(key, "must be a whole number");
+    auto n = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(v->as_uint64(), 1u << 31));
+    if (n < 0 || n > 1000) return error(key, "must be between 0 and 1000");
+    out = static_cast<std::uint32_t>(n);
+  }
+
+  bool failed() const noexcept { return !error_.empty(); }
+  const std::string& message() const noexcept { return error_; }
+
+ private:
+  void error(std::string_view key, std::string_view what) {
+    if (error_.empty()) error_ = std::string(key) + " " + std::string(what);
+  }
+  const json::object& o_;
+  std::string error_;
+};
+
+std::string check_name(std::string_view field, const std::string& value) {
+  if (value.empty()) return std::string(field) + " is required";
+  if (!model::valid_name(value)) return std::string(field) + " must match [-a-zA-Z_0-9.]+";
+  return {};
+}
+
+json::object to_object(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
+json::array to_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+std::string rfc3339(core::Instant t) {
+  std::time_t secs = core::to_unix(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  model::FunctionDeployment d;
+  r.string("service", d.service);
+  r.string("image", d.image);
+  std::string ns;
+  r.string("namespace", ns);
+  if (!ns.empty()) d.namespace_ = ns;
+  r.string("envProcess", d.env_process);
+  r.string_map("envVars", d.env_vars);
+  r.string_list("constraints", d.constraints);
+  r.string_list("secrets", d.secrets);
+  r.string_map("labels", d.labels);
+  r.string_map("annotations", d.annotations);
+  r.resources("limits", d.limits);
+  r.resources("requests", d.requests);
+  r.boolean("readOnlyRootFilesystem", d.read_only_root_filesystem);
+  if (r.failed()) return core::fail(r.message());
+  if (auto e = check_name("service", d.service); !e.empty()) return core::fail(e);
+  if (auto e = check_name("namespace", d.namespace_); !e.empty()) return core::fail(e);
+  for (const auto& s : d.secrets)
+    if (!model::valid_name(s)) return core::fail("secrets must be names matching [-a-zA-Z_0-9.]+");
+  if (d.env_process.empty()) {
+    // Upstream images carry fprocess; the embedded runtime has no image to take it from.
+    auto it = d.env_vars.find("fprocess");
+    if (it == d.env_vars.end() || it->second.empty())
+      return core::fail(std::string("envProcess (or envVars.fprocess) is required: it is the command the function runs"));
+    d.env_process = it->second;
+  }
+  return d;
+}
+
+json::object to_json(const model::FunctionStatus& s) {
+  const auto& d = s.deployment;
+  json::object o{{"name", d.service},
+                 {"image", d.image},
+                 {"namespace", d.namespace_},
+                 {"envProcess", d.env_process},
+                 {"envVars", to_object(d.env_vars)},
+                 {"constraints", to_array(d.constraints)},
+                 {"secrets", to_array(d.secrets)},
+                 {"labels", to_object(d.labels)},
+                 {"annotations", to_object(d.annotations)},
+                 {"readOnlyRootFilesystem", d.read_only_root_filesystem},
+                 {"invocationCount", s.invocation_count},
+                 {"replicas", d.replicas},
+                 {"availableReplicas", s.available_replicas},
+                 {"createdAt", rfc3339(s.created_at)}};
+  auto resources = [](const std::optional<model::Resources>& r) -> json::value {
+    if (!r) return nullptr;
+    return json::object{{"memory", r->memory}, {"cpu", r->cpu}};
+  };
+  if (d.limits) o["limits"] = resources(d.limits);
+  if (d.requests) o["requests"] = resources(d.requests);
+  return o;
+}
+
+core::Expected<DeleteFunction, std::string> parse_delete_function(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  DeleteFunction d;
+  r.string("functionName", d.name);
+  r.string("namespace", d.namespace_);
+  if (r.failed()) return core::fail(r.message());
+  if (d.namespace_.empty()) d.namespace_ = std::string(model::kDefaultNamespace);
+  if (auto e = check_name("functionName", d.name); !e.empty()) return core::fail(e);
+  if (auto e = check_name("namespace", d.namespace_); !e.empty()) return core::fail(e);
+  return d;
+}
+
+core::Expected<ScaleRequest, std::string> parse_scale(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  ScaleRequest s;
+  r.string("serviceName", s.service);
+  r.string("namespace", s.namespace_);
+  r.count("replicas", s.replicas, /*required=*/true);
+  if (r.failed()) return core::fail(r.message());
+  if (s.namespace_.empty()) s.namespace_ = std::string(model::kDefaultNamespace);
+  if (!s.service.empty())
+    if (auto e = check_name("serviceName", s.service); !e.empty()) return core::fail(e);
+  if (auto e = check_name("namespace", s.namespace_); !e.empty()) return core::fail(e);
+  return s;
+}
+
+core::Expected<SecretBody, std::string> parse_secret(std::string_view body, bool require_value) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  SecretBody s;
+  r.string("name", s.name);
+  r.string("namespace", s.namespace_);
+  std::string value, raw;
+  r.string("value", value);
+  r.string("rawValue", raw);
+  if (r.failed()) return core::fail(r.message());
+  if (s.namespace_.empty()) s.namespace_ = std::string(model::kDefaultNamespace);
+  if (auto e = check_name("name", s.name); !e.empty()) return core::fail(e);
+  if (auto e = check_name("namespace", s.namespace_); !e.empty()) return core::fail(e);
+  // rawValue wins when both are sent, as faas-netes and faasd decide: `faas-cli secret create
+  // --from-file` sends the file in both.
+  if (!raw.empty()) {
+    auto decoded = core::base64_decode(raw);
+    if (!decoded) return core::fail(std::string("rawValue must be standard base64"));
+    s.value = core::Secret(std::string(decoded->begin(), decoded->end()));
+  } else {
+    s.value = core::Secret(std::move(value));
+  }
+  if (require_value && s.value.empty()) return core::fail(std::string("value (or rawValue) is required"));
+  return s;
+}
+
+core::Expected<model::Namespace, std::string> parse_namespace(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  model::Namespace ns;
+  r.string("name", ns.name);
+  r.string_map("labels", ns.labels);
+  r.string_map("annotations", ns.annotations);
+  if (r.failed()) return core::fail(r.message());
+  return ns;
+}
+
+json::object to_json(const model::Namespace& ns) {
+  return {{"name", ns.name}, {"labels", to_object(ns.labels)}, {"annotations", to_object(ns.annotations)}};
+}
+
+}  // namespace faasgate::wire
