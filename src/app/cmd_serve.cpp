@@ -23,6 +23,7 @@
 #include "app/version.hpp"
 #include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
+#include "faasgate/invoke/embedded_invoker.hpp"
 #include "faasgate/oidc/curl_fetcher.hpp"
 #include "faasgate/oidc/key_cache.hpp"
 #include "faasgate/platform/platform.hpp"
@@ -345,9 +346,12 @@ int serve(ServeOptions o) {
     std::cerr << "faasgate serve: " << e.what() << "\n";
     return 1;
   }
-  api::UpstreamPool upstreams;
+  invoke::UpstreamPool upstreams;
   api::Metrics metrics;
-  api::Invoker invoker(platform, upstreams, metrics);
+  invoke::EmbeddedInvoker invoker(runtime, upstreams, [&](const std::string& ns, const std::string& name, unsigned status, double seconds) {
+    platform.record_invocation(ns, name);
+    metrics.observe_invocation(name + "." + ns, status, seconds);
+  });
   api::AsyncOptions async_options;
   if (!async_options.callback_addresses.deny(o.callback_deny)) {
     std::cerr << "faasgate serve: --callback-deny must be a comma-separated list of addresses or CIDR ranges\n";

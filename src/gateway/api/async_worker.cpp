@@ -27,7 +27,7 @@ asio::awaitable<std::invoke_result_t<F>> off_io(asio::thread_pool& pool, F f) {
 
 }  // namespace
 
-AsyncWorkers::AsyncWorkers(asio::io_context& io, store::Store& store, Invoker& invoker, asio::thread_pool& blocking,
+AsyncWorkers::AsyncWorkers(asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, asio::thread_pool& blocking,
                            const core::Clock& clock, AsyncOptions options)
     : io_(io), store_(store), invoker_(invoker), blocking_(blocking), clock_(clock), options_(options) {}
 
@@ -75,10 +75,10 @@ asio::awaitable<void> AsyncWorkers::run(std::shared_ptr<asio::steady_timer> time
 asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
   const std::string fn = call.function + "." + call.namespace_;
   if (!call.result_status) {
-    Invocation invocation;
+    invoke::Invocation invocation;
     invocation.name = call.function;
     invocation.namespace_ = call.namespace_;
-    invocation.path = request_path(call.path);
+    invocation.path = invoke::request_path(call.path);
     invocation.query = call.query;
     invocation.call_id = call.id;
     invocation.request.method(http::string_to_verb(call.method));

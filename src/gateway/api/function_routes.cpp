@@ -21,7 +21,7 @@ struct Target {
 // would put a space and "%0D%0A" a line break into the request line written to the function
 // (another header, or another request, of the caller's making), and "%2F" would be a new segment.
 core::Expected<Target, std::string> target_of(const Call& call) {
-  auto [name, ns] = split_function_name(call.params.at("name"));
+  auto [name, ns] = model::split_function_name(call.params.at("name"));
   if (!model::valid_name(name) || !model::valid_name(ns)) {
     return core::fail(std::string("function names and namespaces must match [-a-zA-Z_0-9.]+"));
   }
@@ -44,7 +44,7 @@ core::Expected<Target, std::string> target_of(const Call& call) {
 asio::awaitable<Reply> Gateway::invoke(Call& call) {
   auto target = target_of(call);
   if (!target) co_return error_reply(http::status::bad_request, target.error());
-  Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
+  invoke::Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
                         core::unique_id(), std::move(call.request)};
   auto executor = co_await asio::this_coro::executor;
   // Named values only: GCC 12 miscompiles temporaries built inside a co_await expression.
@@ -56,7 +56,7 @@ asio::awaitable<Reply> Gateway::invoke(Call& call) {
 asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   auto target = target_of(call);
   if (!target) co_return error_reply(http::status::bad_request, target.error());
-  if (!s_.platform.runtime().mode(target->namespace_, target->name)) {
+  if (!s_.invoker.exists(target->namespace_, target->name)) {
     co_return error_reply(http::status::not_found, "function " + target->name + "." + target->namespace_ + " not found");
   }
   store::AsyncCall queued;

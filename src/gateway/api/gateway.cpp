@@ -237,7 +237,7 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
 // No or a bad token - or an API token, or the admin's password - is a 401; a token that is not
 // allowed, a 403. Every such decision is audited.
 asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
-  auto [name, ns] = split_function_name(call.params.at("name"));
+  auto [name, ns] = model::split_function_name(call.params.at("name"));
   // An invalid name is the handler's 400; a function that does not exist asks for nothing.
   if (!model::valid_name(name) || !model::valid_name(ns) || !s_.platform.requires_token(ns, name)) {
     co_return co_await route.handler(call);

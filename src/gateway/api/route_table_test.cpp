@@ -10,6 +10,7 @@
 
 #include "faasgate/api/gateway.hpp"
 #include "faasgate/iam/action.hpp"
+#include "faasgate/invoke/fake_invoker.hpp"
 #include "faasgate/store/memory_store.hpp"
 
 namespace faasgate::api {
@@ -24,10 +25,9 @@ class RouteTableTest : public ::testing::Test {
     o.work_dir = dir_ / "functions";
     runtime_ = std::make_unique<provider::Runtime>(io_, o);
     platform_ = std::make_unique<platform::Platform>(store_, *runtime_);
-    invoker_ = std::make_unique<Invoker>(*platform_, upstreams_, metrics_);
     gateway_ = std::make_unique<Gateway>(
         GatewayOptions{"http://127.0.0.1:8080"},
-        GatewayServices{state_, exchange_, auth_, *platform_, *invoker_, nullptr, metrics_, blocking_, clock_, nullptr});
+        GatewayServices{state_, exchange_, auth_, *platform_, invoker_, nullptr, metrics_, blocking_, clock_, nullptr});
   }
   ~RouteTableTest() override {
     gateway_.reset();
@@ -43,9 +43,8 @@ class RouteTableTest : public ::testing::Test {
   store::MemoryStore store_;
   std::unique_ptr<provider::Runtime> runtime_;
   std::unique_ptr<platform::Platform> platform_;
-  UpstreamPool upstreams_;
   Metrics metrics_;
-  std::unique_ptr<Invoker> invoker_;
+  invoke::FakeInvoker invoker_;
   StateHolder state_;
   oauth::TokenExchange exchange_{"http://127.0.0.1:8080"};
   Authenticator auth_{core::Secret("pw"), "http://127.0.0.1:8080"};

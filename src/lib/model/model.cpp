@@ -21,4 +21,11 @@ bool valid_dns_label(std::string_view name) noexcept {
   return true;
 }
 
+std::pair<std::string, std::string> split_function_name(std::string_view qualified) {
+  auto dot = qualified.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == qualified.size())
+    return {std::string(qualified), std::string(kDefaultNamespace)};
+  return {std::string(qualified.substr(0, dot)), std::string(qualified.substr(dot + 1))};
+}
+
 }  // namespace faasgate::model

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "faasgate/api/address_policy.hpp"
-#include "faasgate/api/invoker.hpp"
+#include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/core/clock.hpp"
 #include "faasgate/store/store.hpp"
 
@@ -44,7 +44,7 @@ struct AsyncOptions {
 
 class AsyncWorkers {
  public:
-  AsyncWorkers(boost::asio::io_context& io, store::Store& store, Invoker& invoker, boost::asio::thread_pool& blocking,
+  AsyncWorkers(boost::asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, boost::asio::thread_pool& blocking,
                const core::Clock& clock, AsyncOptions options = {});
   void start();
   void stop();   // workers finish the call in hand and exit
@@ -59,7 +59,7 @@ class AsyncWorkers {
 
   boost::asio::io_context& io_;
   store::Store& store_;
-  Invoker& invoker_;
+  invoke::FunctionInvoker& invoker_;
   boost::asio::thread_pool& blocking_;
   const core::Clock& clock_;
   AsyncOptions options_;

@@ -10,11 +10,11 @@
 
 #include "faasgate/api/audit.hpp"
 #include "faasgate/api/auth.hpp"
-#include "faasgate/api/invoker.hpp"
 #include "faasgate/api/metrics.hpp"
 #include "faasgate/api/router.hpp"
 #include "faasgate/api/stream_quota.hpp"
 #include "faasgate/core/clock.hpp"
+#include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/jose/jwk.hpp"
 #include "faasgate/oauth/exchange.hpp"
 #include "faasgate/platform/platform.hpp"
@@ -57,7 +57,7 @@ struct GatewayServices {
   const oauth::TokenExchange& exchange;
   Authenticator& auth;
   platform::Platform& platform;
-  Invoker& invoker;
+  invoke::FunctionInvoker& invoker;
   AsyncWorkers* async_workers;  // may be null (tests)
   Metrics& metrics;
   boost::asio::thread_pool& blocking;

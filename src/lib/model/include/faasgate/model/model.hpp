@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "faasgate/core/clock.hpp"
@@ -17,6 +18,11 @@ inline constexpr std::string_view kDefaultNamespace = "openfaas-fn";
 // Names as routes accept them (functions, namespaces and secrets to look up): [-a-zA-Z_0-9.]+,
 // at most 253 characters.
 bool valid_name(std::string_view name) noexcept;
+
+// "name" or "name.namespace", as /function/<...> and the CLI name a function: the namespace is
+// after the last dot, as upstream splits it; without one (or with nothing after it), the default.
+std::pair<std::string, std::string> split_function_name(std::string_view qualified);
+
 // Names a function or namespace may be created with, as faas-netes requires: a DNS-1123 label,
 // ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most 63 characters. No dot, so never "." or "..", nor a
 // name like ".processes" that would land among the gateway's own files.

@@ -1,4 +1,4 @@
-#include "faasgate/api/invoker.hpp"
+#include "faasgate/invoke/embedded_invoker.hpp"
 
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/json/object.hpp>
@@ -13,7 +13,7 @@
 #include <charconv>
 #include <vector>
 
-namespace faasgate::api {
+namespace faasgate::invoke {
 
 namespace http = server::http;
 namespace asio = server::asio;
@@ -52,12 +52,6 @@ void drop_hop_by_hop(http::message<isRequest, http::string_body>& message) {
   for (auto it = message.begin(); it != message.end();) it = hop_by_hop(it->name()) ? message.erase(it) : std::next(it);
 }
 
-server::Response plain(http::status status, std::string message) {
-  server::Response res{status, 11};
-  res.set(http::field::content_type, "text/plain; charset=utf-8");
-  res.body() = std::move(message) + "\n";
-  return res;
-}
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -68,19 +62,12 @@ std::string seconds_text(double s) {
 // A function at its max_inflight, or the gateway at its classic process limit: as upstream's
 // watchdog, 429, and the caller may retry.
 server::Response too_busy(const std::string& message) {
-  auto response = plain(http::status::too_many_requests, message);
+  auto response = plain_answer(http::status::too_many_requests, message);
   response.set(http::field::retry_after, "1");
   return response;
 }
 
 }  // namespace
-
-std::pair<std::string, std::string> split_function_name(std::string_view qualified) {
-  auto dot = qualified.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 == qualified.size())
-    return {std::string(qualified), std::string(model::kDefaultNamespace)};
-  return {std::string(qualified.substr(0, dot)), std::string(qualified.substr(dot + 1))};
-}
 
 std::string request_path(std::string_view path) {
   static constexpr auto kPathChars = boost::urls::pchars + '/';
@@ -89,42 +76,55 @@ std::string request_path(std::string_view path) {
   return encoded ? std::string(path) : boost::urls::encode(path, kPathChars);
 }
 
-Invoker::Invoker(platform::Platform& platform, UpstreamPool& upstreams, Metrics& metrics)
-    : platform_(platform), upstreams_(upstreams), metrics_(metrics) {}
+server::Response plain_answer(http::status status, std::string message) {
+  server::Response res{status, 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::move(message) + "\n";
+  return res;
+}
 
-asio::awaitable<server::Response> Invoker::invoke(asio::any_io_executor executor, Invocation call) {
+void stamp_answer(server::Response& response, const std::string& call_id, std::chrono::system_clock::time_point started,
+                  double seconds) {
+  response.set("X-Call-Id", call_id);
+  response.set("X-Start-Time",
+               std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count()));
+  response.set("X-Duration-Seconds", seconds_text(seconds));
+}
+
+EmbeddedInvoker::EmbeddedInvoker(provider::Runtime& runtime, UpstreamPool& upstreams, InvocationObserver observer)
+    : runtime_(runtime), upstreams_(upstreams), observer_(std::move(observer)) {}
+
+bool EmbeddedInvoker::exists(const std::string& ns, const std::string& name) const {
+  return runtime_.mode(ns, name).has_value();
+}
+
+asio::awaitable<server::Response> EmbeddedInvoker::invoke(asio::any_io_executor executor, Invocation call) {
   const auto started = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
-  auto mode = platform_.runtime().mode(call.namespace_, call.name);
+  auto mode = runtime_.mode(call.namespace_, call.name);
   server::Response response;
   if (!mode) {
-    response = plain(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
+    response = plain_answer(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
   } else if (*mode == provider::Mode::http) {
     response = co_await invoke_http(executor, call);
   } else {
     response = co_await invoke_classic(call);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  response.set("X-Call-Id", call.call_id);
-  response.set("X-Start-Time", std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                   started_wall.time_since_epoch()).count()));
-  response.set("X-Duration-Seconds", seconds_text(seconds));
-  if (mode) {
-    platform_.record_invocation(call.namespace_, call.name);
-    metrics_.observe_invocation(call.name + "." + call.namespace_, response.result_int(), seconds);
-  }
+  stamp_answer(response, call.call_id, started_wall, seconds);
+  if (mode && observer_) observer_(call.namespace_, call.name, response.result_int(), seconds);
   co_return response;
 }
 
-asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor executor, Invocation& call) {
-  auto& runtime = platform_.runtime();
+asio::awaitable<server::Response> EmbeddedInvoker::invoke_http(asio::any_io_executor executor, Invocation& call) {
+  auto& runtime = runtime_;
   auto admitted = runtime.admit(call.namespace_, call.name);  // held until the answer is in
   if (!admitted) {
     if (admitted.error().code == provider::RuntimeErrc::busy) co_return too_busy(admitted.error().message);
-    co_return plain(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
+    co_return plain_answer(http::status::not_found, "function " + call.name + "." + call.namespace_ + " not found");
   }
   auto replica = runtime.pick(call.namespace_, call.name);
-  if (!replica) co_return plain(http::status::service_unavailable, "no replica of " + call.name + " is ready");
+  if (!replica) co_return plain_answer(http::status::service_unavailable, "no replica of " + call.name + " is ready");
 
   // The client's request becomes the function's: moved, not copied field by field (every field
   // is an allocation), less the hop-by-hop fields. Fields sent more than once stay, in order.
@@ -145,10 +145,10 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   auto answer = co_await upstreams_.send(executor, replica->endpoint, upstream, runtime.timeout(call.namespace_, call.name));
   if (!answer) {
     const auto& e = answer.error();
-    if (e.code == UpstreamErrc::timeout) co_return plain(http::status::gateway_timeout, e.message);
+    if (e.code == UpstreamErrc::timeout) co_return plain_answer(http::status::gateway_timeout, e.message);
     runtime.report_failure(call.namespace_, call.name, *replica);
     upstreams_.forget(replica->endpoint);
-    co_return plain(http::status::bad_gateway, e.message);
+    co_return plain_answer(http::status::bad_gateway, e.message);
   }
   server::Response response = std::move(*answer);
   response.reason("");  // the standard reason for the status, as the gateway writes for its own answers
@@ -157,7 +157,7 @@ asio::awaitable<server::Response> Invoker::invoke_http(asio::any_io_executor exe
   co_return response;
 }
 
-asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
+asio::awaitable<server::Response> EmbeddedInvoker::invoke_classic(Invocation& call) {
   provider::ClassicRequest request;
   request.method = std::string(call.request.method_string());
   // Http_Path is decoded, as the watchdog's (Go's URL.Path).
@@ -168,15 +168,15 @@ asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
   request.body = std::move(call.request.body());
   const auto content_type = std::string(call.request[http::field::content_type]);
 
-  auto result = co_await platform_.runtime().invoke_classic(call.namespace_, call.name, std::move(request));
+  auto result = co_await runtime_.invoke_classic(call.namespace_, call.name, std::move(request));
   if (!result) {
     const auto& e = result.error();
     switch (e.code) {
-      case provider::RuntimeErrc::not_found: co_return plain(http::status::not_found, e.message);
+      case provider::RuntimeErrc::not_found: co_return plain_answer(http::status::not_found, e.message);
       case provider::RuntimeErrc::busy: co_return too_busy(e.message);
-      case provider::RuntimeErrc::timeout: co_return plain(http::status::gateway_timeout, e.message);
-      case provider::RuntimeErrc::too_large: co_return plain(http::status::bad_gateway, e.message);
-      default: co_return plain(http::status::bad_gateway, e.message);
+      case provider::RuntimeErrc::timeout: co_return plain_answer(http::status::gateway_timeout, e.message);
+      case provider::RuntimeErrc::too_large: co_return plain_answer(http::status::bad_gateway, e.message);
+      default: co_return plain_answer(http::status::bad_gateway, e.message);
     }
   }
   // As the classic watchdog: 200 with stdout, or 500 with it when the process failed.
@@ -187,4 +187,4 @@ asio::awaitable<server::Response> Invoker::invoke_classic(Invocation& call) {
   co_return response;
 }
 
-}  // namespace faasgate::api
+}  // namespace faasgate::invoke

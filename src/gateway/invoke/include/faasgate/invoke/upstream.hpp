@@ -15,7 +15,7 @@
 #include "faasgate/core/result.hpp"
 #include "faasgate/server/http_server.hpp"
 
-namespace faasgate::api {
+namespace faasgate::invoke {
 
 enum class UpstreamErrc { connect_failed, timeout, broken, too_large };
 
@@ -49,4 +49,4 @@ class UpstreamPool {
   std::map<Key, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
-}  // namespace faasgate::api
+}  // namespace faasgate::invoke

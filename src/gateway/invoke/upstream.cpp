@@ -1,4 +1,4 @@
-#include "faasgate/api/upstream.hpp"
+#include "faasgate/invoke/upstream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -11,7 +11,7 @@
 
 #include "faasgate/server/message_writer.hpp"
 
-namespace faasgate::api {
+namespace faasgate::invoke {
 
 namespace asio = server::asio;
 namespace beast = server::beast;
@@ -128,4 +128,4 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
   co_return core::fail(UpstreamError{UpstreamErrc::broken, "the function closed the connection"});
 }
 
-}  // namespace faasgate::api
+}  // namespace faasgate::invoke
