@@ -11,6 +11,7 @@
 #include "faasgate/api/gateway.hpp"
 #include "faasgate/iam/action.hpp"
 #include "faasgate/invoke/fake_invoker.hpp"
+#include "faasgate/provider/fake_provider.hpp"
 #include "faasgate/store/memory_store.hpp"
 
 namespace faasgate::api {
@@ -19,30 +20,19 @@ namespace {
 class RouteTableTest : public ::testing::Test {
  protected:
   RouteTableTest() {
-    char tmpl[] = "/tmp/faasgate-routes-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    provider::RuntimeOptions o;
-    o.work_dir = dir_ / "functions";
-    runtime_ = std::make_unique<provider::Runtime>(io_, o);
-    platform_ = std::make_unique<platform::Platform>(store_, *runtime_);
     gateway_ = std::make_unique<Gateway>(
         GatewayOptions{"http://127.0.0.1:8080"},
         GatewayServices{state_, exchange_, auth_, *platform_, invoker_, nullptr, metrics_, blocking_, clock_, nullptr});
   }
   ~RouteTableTest() override {
     gateway_.reset();
-    runtime_.reset();
     blocking_.join();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
-  std::filesystem::path dir_;
-  boost::asio::io_context io_;
   boost::asio::thread_pool blocking_{1};
   store::MemoryStore store_;
-  std::unique_ptr<provider::Runtime> runtime_;
-  std::unique_ptr<platform::Platform> platform_;
+  provider::FakeProvider provider_;
+  std::unique_ptr<platform::Platform> platform_ = std::make_unique<platform::Platform>(store_, provider_);
   Metrics metrics_;
   invoke::FakeInvoker invoker_;
   StateHolder state_;

@@ -1,10 +1,6 @@
 // The /system REST API (reference §3): functions, secrets, namespaces, info, logs.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -263,7 +259,7 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
   auto exists = co_await blocking([&] { return s_.platform.get(query.namespace_, query.name); });
   if (!exists) co_return platform_error(exists.error());
 
-  auto& store = s_.platform.runtime().logs();
+  const auto& store = s_.platform.logs();
   auto lines = store.read(query);
   if (!follow) {
     std::string body;
@@ -285,53 +281,26 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
   reply.response.result(http::status::ok);
   reply.response.set(http::field::content_type, "application/x-ndjson");
   reply.stream = [this, query, lines = std::move(lines), &store, principal = *call.principal,
-                  slot = std::move(*slot)](server::Connection& connection) -> asio::awaitable<bool> {
-    constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-    http::response<http::empty_body> head{http::status::ok, 11};
-    head.set(http::field::content_type, "application/x-ndjson");
-    head.chunked(true);
-    http::response_serializer<http::empty_body> serializer(head);
-    auto& socket = connection.socket;
-    connection.deadline.expires_after(std::chrono::seconds(30));
-    auto [hec, hn] = co_await http::async_write_header(socket, serializer, use_tuple);
-    if (hec) co_return false;
-    std::uint64_t seen = 0;
+                  slot = std::move(*slot)](server::BodyWriter& body) -> asio::awaitable<void> {
+    std::uint64_t seen = store.last_sequence();
     auto send = [&](const std::vector<provider::LogLine>& batch) -> asio::awaitable<bool> {
-      if (batch.empty()) co_return true;
       std::string text;
       for (const auto& line : batch) {
         text += log_line_json(line);
         seen = std::max(seen, line.sequence);
       }
-      connection.deadline.expires_after(std::chrono::seconds(30));
-      auto [ec, n] = co_await asio::async_write(socket, http::make_chunk(asio::buffer(text)), use_tuple);
-      connection.deadline.expires_never();  // waiting for new lines is not the client's delay
-      co_return !ec;
+      co_return co_await body.write(text);
     };
-    seen = store.last_sequence();
-    for (const auto& line : lines) seen = std::max(seen, line.sequence);
-    if (!co_await send(lines)) co_return false;
-    connection.deadline.expires_never();
-    asio::steady_timer timer(socket.get_executor());
+    if (!co_await send(lines)) co_return;
+    asio::steady_timer timer(body.executor());
     while (!stopping_) {
       timer.expires_after(std::chrono::milliseconds(200));
-      co_await timer.async_wait(use_tuple);
-      if (!still_allowed(principal, iam::Action::function_logs, query.namespace_, query.name)) break;
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!still_allowed(principal, iam::Action::function_logs, query.namespace_, query.name)) co_return;
       auto more = store.read_after(query, seen, 1000);
-      if (!co_await send(more)) co_return false;
-      // A quiet stream still notices a client that left: an empty write would not, so peek.
-      if (more.empty()) {
-        socket.non_blocking(true);
-        char probe;
-        beast::error_code ec;
-        auto n = socket.receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
-        socket.non_blocking(false);
-        if ((!ec && n == 0) || (ec && ec != asio::error::would_block)) co_return false;
-      }
+      if (!co_await send(more)) co_return;
+      if (more.empty() && body.client_gone()) co_return;
     }
-    connection.deadline.expires_after(std::chrono::seconds(5));
-    co_await asio::async_write(socket, http::make_chunk_last(), use_tuple);
-    co_return false;
   };
   co_return reply;
 }

@@ -40,7 +40,7 @@ Error from_runtime(const provider::RuntimeError& e) {
 
 }  // namespace
 
-Platform::Platform(store::Store& store, provider::Runtime& runtime) : store_(store), runtime_(runtime) {}
+Platform::Platform(store::Store& store, provider::Provider& provider) : store_(store), provider_(provider) {}
 
 Result<provider::FunctionSpec> Platform::spec_for(const model::FunctionDeployment& fn) {
   if (!provider::split_command(fn.env_process)) {
@@ -62,7 +62,7 @@ Result<provider::FunctionSpec> Platform::spec_for(const model::FunctionDeploymen
 Result<void> Platform::apply(const model::FunctionDeployment& fn) {
   auto spec = spec_for(fn);
   if (!spec) return core::fail(spec.error());
-  auto applied = runtime_.apply(*spec);
+  auto applied = provider_.apply(*spec);
   if (!applied) return core::fail(from_runtime(applied.error()));
   remember_auth(fn);
   return {};
@@ -105,10 +105,10 @@ Result<void> Platform::deploy(const model::FunctionDeployment& fn, core::Instant
   if (!spec) return core::fail(spec.error());
   if (auto created = store_.create_function(fn, now); !created) return core::fail(from_store(created.error()));
   remember_auth(fn);
-  if (auto applied = runtime_.apply(*spec); !applied) {
+  if (auto applied = provider_.apply(*spec); !applied) {
     // Keep store and runtime in agreement: a function that cannot start is not half-deployed.
     (void)store_.delete_function(fn.namespace_, fn.service);
-    runtime_.remove(fn.namespace_, fn.service);
+    provider_.remove(fn.namespace_, fn.service);
     return core::fail(from_runtime(applied.error()));
   }
   return {};
@@ -123,7 +123,7 @@ Result<void> Platform::update(const model::FunctionDeployment& fn) {
   auto spec = spec_for(next);
   if (!spec) return core::fail(spec.error());
   if (auto updated = store_.update_function(next); !updated) return core::fail(from_store(updated.error()));
-  if (auto applied = runtime_.apply(*spec); !applied) return core::fail(from_runtime(applied.error()));
+  if (auto applied = provider_.apply(*spec); !applied) return core::fail(from_runtime(applied.error()));
   remember_auth(next);
   return {};
 }
@@ -131,7 +131,7 @@ Result<void> Platform::update(const model::FunctionDeployment& fn) {
 Result<void> Platform::remove(const std::string& ns, const std::string& name) {
   std::lock_guard lock(write_mu_);
   if (auto deleted = store_.delete_function(ns, name); !deleted) return core::fail(from_store(deleted.error()));
-  runtime_.remove(ns, name);
+  provider_.remove(ns, name);
   {
     std::lock_guard auth(auth_mu_);
     token_required_.erase({ns, name});
@@ -144,13 +144,13 @@ Result<void> Platform::remove(const std::string& ns, const std::string& name) {
 Result<void> Platform::scale(const std::string& ns, const std::string& name, std::uint32_t replicas) {
   std::lock_guard lock(write_mu_);
   if (auto set = store_.set_replicas(ns, name, replicas); !set) return core::fail(from_store(set.error()));
-  if (auto scaled = runtime_.scale(ns, name, replicas); !scaled) return core::fail(from_runtime(scaled.error()));
+  if (auto scaled = provider_.scale(ns, name, replicas); !scaled) return core::fail(from_runtime(scaled.error()));
   return {};
 }
 
 void Platform::add_live_state(model::FunctionStatus& status) {
   const auto& d = status.deployment;
-  status.available_replicas = runtime_.available_replicas(d.namespace_, d.service);
+  status.available_replicas = provider_.available_replicas(d.namespace_, d.service);
   std::lock_guard lock(counts_mu_);
   if (auto it = pending_counts_.find({d.namespace_, d.service}); it != pending_counts_.end())
     status.invocation_count += it->second;

@@ -947,7 +947,7 @@ Runtime::Runtime(asio::io_context& io, RuntimeOptions options) : impl_(std::make
 
 Runtime::~Runtime() { shutdown(); }
 
-LogStore& Runtime::logs() noexcept { return impl_->state->logs; }
+const LogStore& Runtime::logs() const { return impl_->state->logs; }
 
 core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
   auto& st = *impl_->state;

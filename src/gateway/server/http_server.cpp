@@ -14,6 +14,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
 #include <boost/range/iterator_range_core.hpp>
@@ -121,6 +124,65 @@ class SheddingLog {
   std::size_t evicted_ = 0, refused_ = 0, refused_for_address_ = 0;
   std::chrono::steady_clock::time_point next_{};
 };
+
+// The BodyWriter of one streamed answer: chunks on the client's socket, each write bounded by
+// the write timeout, no deadline while the stream waits between writes.
+class ChunkedBodyWriter final : public BodyWriter {
+ public:
+  ChunkedBodyWriter(tcp::socket& socket, Deadline& deadline, std::chrono::seconds write_timeout)
+      : socket_(socket), deadline_(deadline), write_timeout_(write_timeout) {}
+
+  asio::awaitable<bool> write(std::string_view chunk) override {
+    if (!ok_ || chunk.empty()) co_return ok_;
+    deadline_.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(socket_, http::make_chunk(asio::buffer(chunk)), use_tuple);
+    deadline_.expires_never();
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  bool client_gone() override {
+    if (!ok_) return true;
+    // A peek that finds the end of the stream (or an error) means the client closed; one that
+    // would block means it is still there, just quiet.
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+    char probe;
+    const auto n = socket_.receive(asio::buffer(&probe, 1), asio::socket_base::message_peek, ec);
+    beast::error_code ignored;
+    socket_.non_blocking(false, ignored);
+    if ((!ec && n == 0) || (ec && ec != asio::error::would_block)) ok_ = false;
+    return !ok_;
+  }
+
+  asio::any_io_executor executor() override { return socket_.get_executor(); }
+  bool ok() const noexcept { return ok_; }
+
+ private:
+  tcp::socket& socket_;
+  Deadline& deadline_;
+  std::chrono::seconds write_timeout_;
+  bool ok_ = true;
+};
+
+// Writes a streamed answer: its header, the body its stream writes, the last chunk. Whether
+// the connection may be kept alive.
+asio::awaitable<bool> write_streamed(tcp::socket& socket, Deadline& deadline, std::chrono::seconds write_timeout,
+                                     Reply& reply) {
+  reply.response.body().clear();
+  reply.response.chunked(true);
+  http::response_serializer<http::string_body> serializer(reply.response);
+  deadline.expires_after(write_timeout);
+  auto [hec, hn] = co_await http::async_write_header(socket, serializer, use_tuple);
+  if (hec) co_return false;
+  deadline.expires_never();
+  ChunkedBodyWriter writer(socket, deadline, write_timeout);
+  co_await reply.stream(writer);
+  if (!writer.ok()) co_return false;
+  deadline.expires_after(write_timeout);
+  auto [ec, n] = co_await asio::async_write(socket, http::make_chunk_last(), use_tuple);
+  co_return !ec;
+}
 
 }  // namespace
 
@@ -449,8 +511,7 @@ asio::awaitable<void> HttpServer::serve_requests(Session& session) {
 
     bool keep = reply.response.keep_alive();
     if (reply.stream) {
-      Connection connection{socket, deadline};
-      keep = co_await reply.stream(connection) && keep;
+      keep = co_await write_streamed(socket, deadline, limits_.write_timeout, reply) && keep;
     } else {
       const bool with_body = prepare_payload(reply.response, head);
       deadline.expires_after(limits_.write_timeout);

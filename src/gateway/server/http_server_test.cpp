@@ -177,19 +177,11 @@ class HttpServerTest : public ::testing::Test {
     }
     if (request.target() == "/stream") {
       Reply reply;
-      reply.stream = [](Connection& connection) -> asio::awaitable<bool> {
-        http::response<http::empty_body> head{http::status::ok, 11};
-        head.chunked(true);
-        http::response_serializer<http::empty_body> serializer(head);
-        connection.deadline.expires_after(std::chrono::seconds(5));
-        auto [hec, hn] = co_await http::async_write_header(connection.socket, serializer, use_tuple);
-        if (hec) co_return false;
+      reply.response = Response{http::status::ok, 11};
+      reply.stream = [](BodyWriter& body) -> asio::awaitable<void> {
         for (std::string part : {"one\n", "two\n"}) {
-          auto [ec, n] = co_await asio::async_write(connection.socket, http::make_chunk(asio::buffer(part)), use_tuple);
-          if (ec) co_return false;
+          if (!co_await body.write(part)) co_return;
         }
-        auto [lec, ln] = co_await asio::async_write(connection.socket, http::make_chunk_last(), use_tuple);
-        co_return !lec;
       };
       co_return reply;
     }

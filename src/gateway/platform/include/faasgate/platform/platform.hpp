@@ -1,7 +1,8 @@
 #pragma once
-// The functions platform's operations - deploy, update, delete, scale, secrets, namespaces -
-// over the store (what should exist) and the runtime (what runs). Handlers call this and turn
-// its errors into statuses; nothing here knows HTTP.
+// The functions platform's operations - deploy, update, delete, scale, secrets, namespaces,
+// logs - over the store (what should exist) and a provider (what runs: the embedded runtime or
+// another back end). Handlers call this and turn its errors into statuses; nothing here knows
+// HTTP, and nothing above reaches the store or the provider but through it.
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -14,7 +15,7 @@
 #include "faasgate/core/result.hpp"
 #include "faasgate/core/secret.hpp"
 #include "faasgate/model/model.hpp"
-#include "faasgate/provider/runtime.hpp"
+#include "faasgate/provider/provider.hpp"
 #include "faasgate/store/store.hpp"
 
 namespace faasgate::platform {
@@ -31,7 +32,7 @@ using Result = core::Expected<T, Error>;
 
 class Platform {
  public:
-  Platform(store::Store& store, provider::Runtime& runtime);
+  Platform(store::Store& store, provider::Provider& provider);
 
   // Starts every stored function again (after a restart). Failures are logged, not fatal.
   void restore();
@@ -63,8 +64,10 @@ class Platform {
   static constexpr const char* kJwtAuthAnnotation = "com.openfaas.iam/jwt-auth";
   bool requires_token(const std::string& ns, const std::string& name) const;
 
+  // The functions' output (GET /system/logs).
+  const provider::LogSource& logs() const noexcept { return provider_.logs(); }
+  // The async queue, until it leaves the store for a seam of its own.
   store::Store& store() noexcept { return store_; }
-  provider::Runtime& runtime() noexcept { return runtime_; }
 
  private:
   Result<provider::FunctionSpec> spec_for(const model::FunctionDeployment& fn);
@@ -72,7 +75,7 @@ class Platform {
   void add_live_state(model::FunctionStatus& status);
 
   store::Store& store_;
-  provider::Runtime& runtime_;
+  provider::Provider& provider_;
   std::mutex counts_mu_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> pending_counts_;
   void remember_auth(const model::FunctionDeployment& fn);

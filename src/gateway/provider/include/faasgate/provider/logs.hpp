@@ -35,15 +35,24 @@ struct LogQuery {
   std::optional<std::size_t> tail;  // the last N lines (after the other filters)
 };
 
-class LogStore {
+// What reads logs: GET /system/logs, with or without follow (which polls read_after).
+class LogSource {
+ public:
+  virtual ~LogSource() = default;
+  virtual std::vector<LogLine> read(const LogQuery& query) const = 0;
+  // Lines appended after `after_sequence` that match the query (ignoring tail), up to max.
+  virtual std::vector<LogLine> read_after(const LogQuery& query, std::uint64_t after_sequence, std::size_t max) const = 0;
+  virtual std::uint64_t last_sequence() const = 0;
+};
+
+class LogStore final : public LogSource {
  public:
   explicit LogStore(LogLimits limits = {});
 
   void append(LogLine line);  // assigns the sequence number; evicts the oldest beyond the limits
-  std::vector<LogLine> read(const LogQuery& query) const;
-  // Lines appended after `after_sequence` that match the query (ignoring tail), up to max.
-  std::vector<LogLine> read_after(const LogQuery& query, std::uint64_t after_sequence, std::size_t max) const;
-  std::uint64_t last_sequence() const;
+  std::vector<LogLine> read(const LogQuery& query) const override;
+  std::vector<LogLine> read_after(const LogQuery& query, std::uint64_t after_sequence, std::size_t max) const override;
+  std::uint64_t last_sequence() const override;
   void remove(const std::string& ns, const std::string& name);
 
   // Followers: called (from the appending thread) after each append; keep it cheap (e.g. post to

@@ -28,23 +28,13 @@
 #include <vector>
 
 #include "faasgate/core/result.hpp"
-#include "faasgate/core/secret.hpp"
-#include "faasgate/model/model.hpp"
 #include "faasgate/provider/logs.hpp"
+#include "faasgate/provider/provider.hpp"
 #include "faasgate/provider/sandbox.hpp"
 
 namespace faasgate::provider {
 
 enum class Mode { classic, http };
-
-// Splits a command line into argv as a POSIX shell would split words (no expansion).
-// nullopt for an unterminated quote or an empty command.
-std::optional<std::vector<std::string>> split_command(std::string_view command);
-
-struct FunctionSpec {
-  model::FunctionDeployment deployment;
-  std::map<std::string, core::Secret> secrets;  // name -> value, for the names in deployment.secrets
-};
 
 struct RuntimeOptions {
   std::filesystem::path work_dir;               // <data-dir>/functions: per-function dirs and secrets
@@ -65,26 +55,6 @@ struct RuntimeOptions {
   SandboxOptions sandbox;
 };
 
-enum class RuntimeErrc {
-  not_found,      // no such function
-  bad_command,    // envProcess does not split (unterminated quote, empty) or names no executable
-  invalid_spec,   // a bad name, mode, exec_timeout, environment variable, memory limit, missing secret, too many replicas
-  io_failed,      // the function's directory or secrets could not be written
-  spawn_failed,   // posix_spawn (or the pipes for it) failed
-  timeout,        // classic: the process ran past the function's timeout and was killed
-  crashed,        // reserved: a process that died before answering (not used by classic mode, see below)
-  too_large,      // classic: stdout exceeded max_output_bytes and the process was killed
-  unavailable,    // the runtime is shutting down
-  wrong_mode,     // invoke_classic on an http-mode function
-  busy,           // the function has max_inflight calls in flight, or max_classic_processes are running
-};
-
-std::string_view to_string(RuntimeErrc code) noexcept;
-
-struct RuntimeError {
-  RuntimeErrc code;
-  std::string message;  // never contains a secret value or the request body
-};
 
 struct ClassicRequest {
   std::string method;
@@ -127,7 +97,7 @@ struct ReplicaEndpoint {
 //  - If the gateway itself dies, its children are not killed (no PR_SET_PDEATHSIG with
 //    posix_spawn); they are orphans in their own groups. The next Runtime on the same work_dir
 //    stops them when it starts (process_ledger.hpp).
-class Runtime {
+class Runtime final : public Provider {
  public:
   Runtime(boost::asio::io_context& io, RuntimeOptions options);
   ~Runtime();  // stops every process
@@ -138,17 +108,17 @@ class Runtime {
   // every secret named in deployment.secrets has a value in `secrets`, that the executable exists),
   // writes its secrets (files no longer named are deleted), (re)starts its replicas in http mode.
   // Replacing an http function stops the old replicas and starts new ones (stop-then-start).
-  core::Expected<void, RuntimeError> apply(const FunctionSpec& spec);
+  core::Expected<void, RuntimeError> apply(const FunctionSpec& spec) override;
   // Stops its replicas, deletes <work_dir>/<ns>/<name> (secrets included) and its logs. In-flight
   // classic invocations finish (bounded by their timeout).
-  void remove(const std::string& ns, const std::string& name);
+  void remove(const std::string& ns, const std::string& name) override;
   // http mode: starts/stops replicas (highest indices stop first). classic mode: only recorded.
-  core::Expected<void, RuntimeError> scale(const std::string& ns, const std::string& name, std::uint32_t replicas);
+  core::Expected<void, RuntimeError> scale(const std::string& ns, const std::string& name, std::uint32_t replicas) override;
 
   std::optional<Mode> mode(const std::string& ns, const std::string& name) const;
   // http mode: replicas that accept connections; classic mode: the recorded replica count (nothing
   // stands by, a process starts per request).
-  std::uint32_t available_replicas(const std::string& ns, const std::string& name) const;
+  std::uint32_t available_replicas(const std::string& ns, const std::string& name) const override;
   // exec_timeout (rounded up to whole seconds) or default_timeout; also meant for proxying to http mode.
   std::chrono::seconds timeout(const std::string& ns, const std::string& name) const;
 
@@ -183,7 +153,7 @@ class Runtime {
   boost::asio::awaitable<core::Expected<ClassicResponse, RuntimeError>> invoke_classic(
       const std::string& ns, const std::string& name, ClassicRequest request);
 
-  LogStore& logs() noexcept;
+  const LogStore& logs() const override;
 
   // Graceful stop of every process (SIGTERM, then SIGKILL after stop_grace).
   void shutdown();

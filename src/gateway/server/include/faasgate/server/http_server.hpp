@@ -33,19 +33,28 @@ struct RequestInfo {
   tcp::endpoint remote;
 };
 
-// What a streaming handler writes to: the client's socket and its deadline (set one before each
-// write: a client that stops reading must not hold the connection forever).
-struct Connection {
-  tcp::socket& socket;
-  Deadline& deadline;
+// What a streaming answer writes its body to. The server owns the socket: it writes the answer's
+// header (chunked) before the stream runs and the last chunk after it returns, bounds every
+// write by its write timeout (a client that stops reading does not hold the connection), and
+// nothing else - between writes the stream may wait as long as it likes.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends one chunk (nothing for an empty one). False once the client is gone or too slow: the
+  // stream should end, and the connection closes.
+  virtual asio::awaitable<bool> write(std::string_view chunk) = 0;
+  // Whether the client has closed its side, checked without waiting: a quiet stream notices a
+  // client that left without writing to it.
+  virtual bool client_gone() = 0;
+  virtual asio::any_io_executor executor() = 0;
 };
 
-// A handler may take over the connection after its response header, to stream a body
-// (NDJSON logs with follow). `stream` is then set and the server calls it instead of writing
-// `response` itself; it returns whether the connection may be kept alive.
+// A handler may answer with a streamed body (NDJSON logs with follow): `stream` is then set,
+// `response` holds the status and fields (the body is ignored), and the server calls `stream`
+// with the client's BodyWriter after writing the header.
 struct Reply {
   Response response;
-  std::function<asio::awaitable<bool>(Connection&)> stream;
+  std::function<asio::awaitable<void>(BodyWriter&)> stream;
 };
 
 using Handler = std::function<asio::awaitable<Reply>(Request&&, const RequestInfo&)>;
