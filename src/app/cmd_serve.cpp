@@ -67,13 +67,13 @@ struct ServeOptions {
 };
 
 // Revocations are read from the store: `faasgate iam revoke` writes them from another process.
-void load_revocations(store::Store& store, api::Authenticator& auth) {
+void load_revocations(store::Store& store, access::Authenticator& auth) {
   auto all = store.list_revocations();
   if (!all) {
     spdlog::error("cannot read revocations: {}", all.error().message);
     return;
   }
-  auto list = std::make_shared<api::RevocationList>();
+  auto list = std::make_shared<access::RevocationList>();
   for (const auto& r : *all) {
     if (r.kind == store::Revocation::Kind::token_id) {
       list->token_ids.insert(r.value);
@@ -82,7 +82,7 @@ void load_revocations(store::Store& store, api::Authenticator& auth) {
     } else {
       std::string_view sub = r.value;
       if (sub.starts_with("fed:")) sub.remove_prefix(4);  // either form names the same subject
-      list->issuer_subjects[api::RevocationList::issuer_subject_key(r.issuer, sub)] = core::to_unix(r.revoked_at);
+      list->issuer_subjects[access::RevocationList::issuer_subject_key(r.issuer, sub)] = core::to_unix(r.revoked_at);
     }
   }
   auth.set_revocations(std::move(list));
@@ -321,7 +321,7 @@ int serve(ServeOptions o) {
     std::cout << "faasgate: generated the admin password (user admin) into " << admin_password->path
               << " (mode 0600); read it from there" << std::endl;
   }
-  api::Authenticator auth(std::move(admin_password->password), gateway_options.system_issuer);
+  access::Authenticator auth(std::move(admin_password->password), gateway_options.system_issuer);
   load_revocations(**store, auth);
   api::AuditOptions audit_options;
   audit_options.file = o.audit_log;

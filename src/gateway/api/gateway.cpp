@@ -72,58 +72,58 @@ void Gateway::add_routes() {
   };
   using http::verb;
   constexpr auto open = Guard::public_route;
-  constexpr auto guarded = Guard::authenticated;
   // Identity and operations
   router_.add({verb::get, "/healthz", open, "", bind(&Gateway::healthz)});
   router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
   router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
   router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
-  // The REST API (reference §3): each route names the IAM action that guards it and where the
-  // resource it acts on is read from.
+  // The REST API (reference §3): each route names the IAM action that guards it, where the
+  // resource it acts on is read from, and the body it takes.
   namespace R = resources;
-  auto guarded_route = [&](verb method, std::string pattern, std::string action,
-                           asio::awaitable<Reply> (Gateway::*fn)(Call&), Scope scope, ResourceFn resource = {}) {
-    router_.add({method, std::move(pattern), guarded, std::move(action), bind(fn), scope, std::move(resource)});
+  auto iam_route = [&](verb method, std::string pattern, std::string action, asio::awaitable<Reply> (Gateway::*fn)(Call&),
+                       Scope scope, ResourceFn resource = {}, BodyDecoder body = nullptr) {
+    router_.add({method, std::move(pattern), Guard::iam, std::move(action), bind(fn), scope, std::move(resource), body});
   };
-  guarded_route(verb::get, "/system/info", "System:Info", &Gateway::info, Scope::cluster);
-  guarded_route(verb::get, "/system/functions", "Function:List", &Gateway::list_functions, Scope::one_namespace,
-                R::namespace_from_query());
-  guarded_route(verb::post, "/system/functions", "Function:Create", &Gateway::deploy_function, Scope::request,
-                R::function_from_deployment());
-  guarded_route(verb::put, "/system/functions", "Function:Update", &Gateway::update_function, Scope::request,
-                R::function_from_deployment());
-  guarded_route(verb::delete_, "/system/functions", "Function:Delete", &Gateway::delete_function, Scope::request,
-                R::function_from_delete());
-  guarded_route(verb::get, "/system/function/{name}", "Function:Get", &Gateway::get_function, Scope::request,
-                R::function_from_path_and_query());
-  guarded_route(verb::post, "/system/scale-function/{name}", "Function:Scale", &Gateway::scale_function,
-                Scope::request, R::function_from_scale());
-  guarded_route(verb::get, "/system/logs", "Function:Logs", &Gateway::logs, Scope::request, R::function_from_query());
-  guarded_route(verb::get, "/system/secrets", "Secret:List", &Gateway::list_secrets, Scope::one_namespace,
-                R::namespace_from_query());
-  guarded_route(verb::post, "/system/secrets", "Secret:Create", &Gateway::create_secret, Scope::request,
-                R::secret_from_body());
-  guarded_route(verb::put, "/system/secrets", "Secret:Update", &Gateway::update_secret, Scope::request,
-                R::secret_from_body());
-  guarded_route(verb::delete_, "/system/secrets", "Secret:Delete", &Gateway::delete_secret, Scope::request,
-                R::secret_from_body());
-  guarded_route(verb::get, "/system/namespaces", "Namespace:List", &Gateway::list_namespaces, Scope::all_namespaces);
-  guarded_route(verb::post, "/system/namespace/", "Namespace:Create", &Gateway::create_namespace, Scope::request,
-                R::namespace_from_path_or_body());
-  guarded_route(verb::post, "/system/namespace/{name}", "Namespace:Create", &Gateway::create_namespace,
-                Scope::request, R::namespace_from_path_or_body());
-  guarded_route(verb::get, "/system/namespace/{name}", "Namespace:Get", &Gateway::get_namespace, Scope::request,
-                R::namespace_from_path_or_body());
-  guarded_route(verb::put, "/system/namespace/{name}", "Namespace:Update", &Gateway::update_namespace,
-                Scope::request, R::namespace_from_path_or_body());
-  guarded_route(verb::delete_, "/system/namespace/{name}", "Namespace:Delete", &Gateway::delete_namespace,
-                Scope::request, R::namespace_from_path_or_body());
-  // Beyond upstream: why a token would be allowed or denied (the admin's tool).
-  guarded_route(verb::post, "/system/iam/explain", "Admin", &Gateway::explain, Scope::admin_only);
+  iam_route(verb::get, "/system/info", "System:Info", &Gateway::info, Scope::cluster);
+  iam_route(verb::get, "/system/functions", "Function:List", &Gateway::list_functions, Scope::one_namespace,
+            R::namespace_from_query());
+  iam_route(verb::post, "/system/functions", "Function:Create", &Gateway::deploy_function, Scope::request,
+            R::function_from_deployment(), R::decode_deployment);
+  iam_route(verb::put, "/system/functions", "Function:Update", &Gateway::update_function, Scope::request,
+            R::function_from_deployment(), R::decode_deployment);
+  iam_route(verb::delete_, "/system/functions", "Function:Delete", &Gateway::delete_function, Scope::request,
+            R::function_from_delete(), R::decode_delete_function);
+  iam_route(verb::get, "/system/function/{name}", "Function:Get", &Gateway::get_function, Scope::request,
+            R::function_from_path_and_query());
+  iam_route(verb::post, "/system/scale-function/{name}", "Function:Scale", &Gateway::scale_function, Scope::request,
+            R::function_from_scale(), R::decode_scale);
+  iam_route(verb::get, "/system/logs", "Function:Logs", &Gateway::logs, Scope::request, R::function_from_query());
+  iam_route(verb::get, "/system/secrets", "Secret:List", &Gateway::list_secrets, Scope::one_namespace,
+            R::namespace_from_query());
+  iam_route(verb::post, "/system/secrets", "Secret:Create", &Gateway::create_secret, Scope::request,
+            R::secret_from_body(), R::decode_secret);
+  iam_route(verb::put, "/system/secrets", "Secret:Update", &Gateway::update_secret, Scope::request,
+            R::secret_from_body(), R::decode_secret);
+  iam_route(verb::delete_, "/system/secrets", "Secret:Delete", &Gateway::delete_secret, Scope::request,
+            R::secret_from_body(), R::decode_secret);
+  iam_route(verb::get, "/system/namespaces", "Namespace:List", &Gateway::list_namespaces, Scope::all_namespaces);
+  iam_route(verb::post, "/system/namespace/", "Namespace:Create", &Gateway::create_namespace, Scope::request,
+            R::namespace_from_path_or_body(), R::decode_namespace);
+  iam_route(verb::post, "/system/namespace/{name}", "Namespace:Create", &Gateway::create_namespace, Scope::request,
+            R::namespace_from_path_or_body(), R::decode_namespace);
+  iam_route(verb::get, "/system/namespace/{name}", "Namespace:Get", &Gateway::get_namespace, Scope::request,
+            R::namespace_from_path_or_body());
+  iam_route(verb::put, "/system/namespace/{name}", "Namespace:Update", &Gateway::update_namespace, Scope::request,
+            R::namespace_from_path_or_body(), R::decode_namespace);
+  iam_route(verb::delete_, "/system/namespace/{name}", "Namespace:Delete", &Gateway::delete_namespace, Scope::request,
+            R::namespace_from_path_or_body());
+  // Beyond upstream: why a token would be allowed or denied (the admin's tool, no IAM action).
+  router_.add({verb::post, "/system/iam/explain", Guard::admin, "Admin", bind(&Gateway::explain)});
   // Functions: open unless the function asks for authentication (IAM function tokens).
-  constexpr auto invoke = Guard::invoke;
-  router_.add({verb::unknown, "/function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke)});
-  router_.add({verb::post, "/async-function/{name}/{rest*}", invoke, "Function:Invoke", bind(&Gateway::invoke_async)});
+  constexpr auto function_token = Guard::function_token;
+  router_.add({verb::unknown, "/function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke)});
+  router_.add(
+      {verb::post, "/async-function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke_async)});
 }
 
 std::size_t Gateway::body_limit(const http::request_header<>& header) const {
@@ -194,37 +194,52 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
     co_return error_reply(http::status::bad_request, why);
   }
 
+  call.decoder = match.route->body;
   switch (match.route->guard) {
     case Guard::public_route: co_return co_await match.route->handler(call);
-    case Guard::invoke: co_return co_await invoke_guarded(call, *match.route);
-    case Guard::authenticated: break;
-    case Guard::unset: co_return error_reply(http::status::internal_server_error, "a route without a guard");  // Router::add refuses these
+    case Guard::function_token: co_return co_await invoke_guarded(call, *match.route);
+    case Guard::admin:
+    case Guard::iam: co_return co_await api_call(call, *match.route);
+    case Guard::unset: break;  // Router::add refuses these
   }
+  co_return error_reply(http::status::internal_server_error, "a route without a guard");
+}
 
+// The REST API: authenticate, read the resource, decide (access/decisions.hpp), audit, and only
+// then the handler.
+asio::awaitable<Reply> Gateway::api_call(Call& call, const Route& route) {
   auto state = s_.state.load();
   auto principal = s_.auth.authenticate(call.request[http::field::authorization], state->published_keys,
                                         state->generation, s_.clock.now());
   if (!principal) co_return unauthorized(principal.error().message);
   call.principal = std::move(*principal);
+  const auto& who = *call.principal;
 
-  Authorization decision;
-  if (call.principal->kind == Principal::Kind::function_token) {
-    // A function token addresses functions; it is no API token, whatever its policies say.
-    decision.error_status = http::status::forbidden;
-    decision.error = "a function token (scope=function) can only invoke functions: exchange for an access token";
-  } else {
-    decision = authorize(*call.principal, *match.route, call, *state);
+  RequestResource resource;
+  std::string resource_text = "*";
+  // A function token is refused whatever it names: its request is not read further.
+  const bool reads_resource = who.kind != Principal::Kind::function_token &&
+                              (route.scope == Scope::request || route.scope == Scope::one_namespace);
+  if (reads_resource) {
+    auto read = route.resource(call);
+    if (!read) co_return error_reply(http::status::bad_request, read.error());
+    resource = std::move(*read);
+    resource_text = resource.to_string();
   }
-  AuditEvent event{std::chrono::system_clock::now(), call.principal->subject, call.principal->original_issuer,
-                   std::string(call.request.method_string()), call.path, match.route->action, decision.resource,
-                   decision.allowed, decision.policy, decision.sid, 0};
+  const auto decision = route.guard == Guard::admin
+                            ? access::decide_admin(who)
+                            : access::decide_api_call(who, route.action, route.scope, resource, *state->exchange.engine);
+  AuditEvent event{std::chrono::system_clock::now(), who.subject, who.original_issuer,
+                   std::string(call.request.method_string()), call.path, route.action, resource_text,
+                   decision.allowed(), decision.policy, decision.sid, 0};
   Reply reply;
-  if (!decision.error.empty()) {
-    reply = error_reply(decision.error_status, decision.error);
-  } else if (!decision.allowed) {
-    reply = forbidden(match.route->action, decision.resource, *call.principal);
-  } else {
-    reply = co_await match.route->handler(call);
+  switch (decision.refusal) {
+    case access::Refusal::none: reply = co_await route.handler(call); break;
+    case access::Refusal::function_token_on_api:
+      reply = error_reply(http::status::forbidden,
+                          "a function token (scope=function) can only invoke functions: exchange for an access token");
+      break;
+    default: reply = forbidden(route.action, resource_text, who); break;
   }
   event.status = reply.response.result_int();
   if (s_.audit) s_.audit->record(event);
@@ -232,10 +247,8 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
 }
 
 // Reference §2: a function that asks for authentication is invoked only with a function token
-// that the live engine allows Function:Invoke on it, from the token's policies (so a Deny, a
-// Policy edit and a revocation apply at once), and whose audience, when it names any, names it.
-// No or a bad token - or an API token, or the admin's password - is a 401; a token that is not
-// allowed, a 403. Every such decision is audited.
+// that access::decide_invoke allows. No or a bad token - or an API token, or the admin's
+// password - is a 401; a token that is not allowed, a 403. Every such decision is audited.
 asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
   auto [name, ns] = model::split_function_name(call.params.at("name"));
   // An invalid name is the handler's 400; a function that does not exist asks for nothing.
@@ -257,88 +270,28 @@ asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
   if (!who) co_return finish(invoke_unauthorized("this function requires a valid function token: " + who.error().message));
   event.actor = who->subject;
   event.issuer = who->original_issuer;
-  if (who->kind != Principal::Kind::function_token) {
-    co_return finish(invoke_unauthorized(who->is_admin()
-                                             ? "this function requires a function token, not the admin's password"
-                                             : "an API token cannot invoke this function: ask for scope=function"));
-  }
-  const auto& engine = *state->exchange.engine;
-  auto subject = engine.subject(std::span<const std::string>(who->policies), *who->condition_claims);
-  auto decision = engine.decide(subject, iam::Action::function_invoke, iam::Resource::function(ns, name));
-  event.policy = std::string(decision.policy);
-  event.sid = std::string(decision.sid);
-  const bool addressed =
-      who->audience.empty() || std::find(who->audience.begin(), who->audience.end(), resource) != who->audience.end();
-  event.allowed = decision.allowed && addressed;
-  if (!event.allowed) {
-    co_return finish(addressed ? forbidden(route.action, resource, *who)
-                               : error_reply(http::status::forbidden, "the function token's audience does not name " + resource));
+  const auto decision = access::decide_invoke(*who, ns, name, *state->exchange.engine);
+  event.policy = decision.policy;
+  event.sid = decision.sid;
+  event.allowed = decision.allowed();
+  switch (decision.refusal) {
+    case access::Refusal::none: break;
+    case access::Refusal::needs_function_token:
+      co_return finish(invoke_unauthorized(who->is_admin()
+                                               ? "this function requires a function token, not the admin's password"
+                                               : "an API token cannot invoke this function: ask for scope=function"));
+    case access::Refusal::not_addressed:
+      co_return finish(error_reply(http::status::forbidden, "the function token's audience does not name " + resource));
+    default: co_return finish(forbidden(route.action, resource, *who));
   }
   call.principal = std::move(*who);
   co_return finish(co_await route.handler(call));
 }
 
-Gateway::Authorization Gateway::authorize(const Principal& who, const Route& route, const Call& call,
-                                          const GatewayState& state) const {
-  Authorization out;
-  RequestResource resource;
-  if (route.scope == Scope::cluster || route.scope == Scope::all_namespaces || route.scope == Scope::admin_only) {
-    out.resource = "*";
-  } else {
-    auto read = route.resource(call);
-    if (!read) {
-      out.error = read.error();
-      return out;
-    }
-    resource = std::move(*read);
-    out.resource = resource.to_string();
-  }
-  if (who.is_admin()) {
-    out.allowed = true;  // the admin's basic auth keeps full access
-    return out;
-  }
-  auto action = iam::action_from_name(route.action);
-  const auto& engine = *state.exchange.engine;
-  if (!action) return out;  // an unknown action (admin_only routes name none): refused
-  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
-  iam::Decision decision;
-  switch (route.scope) {
-    case Scope::none:
-    case Scope::admin_only:
-      break;
-    case Scope::cluster:
-      decision = engine.decide(subject, *action, iam::Resource::cluster());
-      break;
-    case Scope::all_namespaces:
-      decision = engine.may_list(subject, *action);
-      break;
-    case Scope::one_namespace:
-      // Listing one namespace: allowed when the caller may see something in it; the handler
-      // then filters. A namespace with no statement at all is refused, not answered empty.
-      decision.allowed = engine.namespace_visible(subject, *action, resource.ns);
-      break;
-    case Scope::request:
-      decision = engine.decide(subject, *action,
-                               resource.name.empty() ? iam::Resource::namespace_of(resource.ns)
-                                                     : iam::Resource::function(resource.ns, resource.name));
-      break;
-  }
-  out.allowed = decision.allowed;
-  out.policy = std::string(decision.policy);
-  out.sid = std::string(decision.sid);
-  return out;
-}
-
-bool Gateway::visible(const Call& call, std::string_view action_name, std::string_view ns, std::string_view fn) const {
+bool Gateway::visible(const Call& call, std::string_view action, std::string_view ns, std::string_view fn) const {
   if (!call.principal) return false;  // guarded routes always have one: fail closed
-  if (call.principal->is_admin()) return true;
-  auto action = iam::action_from_name(action_name);
-  if (!action) return false;
   auto state = s_.state.load();
-  const auto& engine = *state->exchange.engine;
-  auto subject =
-      engine.subject(std::span<const std::string>(call.principal->policies), *call.principal->condition_claims);
-  return fn.empty() ? engine.namespace_visible(subject, *action, ns) : engine.function_visible(subject, *action, ns, fn);
+  return access::visible(*call.principal, action, ns, fn, *state->exchange.engine);
 }
 
 bool Gateway::still_allowed(const Principal& who, iam::Action action, std::string_view ns, std::string_view fn) const {

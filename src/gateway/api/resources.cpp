@@ -14,6 +14,12 @@ core::Expected<RequestResource, std::string> checked(std::string ns, std::string
   return RequestResource{std::move(ns), std::move(name)};
 }
 
+template <class T>
+core::Expected<DecodedBody, std::string> decoded(core::Expected<T, std::string>&& value) {
+  if (!value) return core::fail(std::move(value.error()));
+  return DecodedBody(std::move(*value));
+}
+
 std::string query_namespace(const Call& call) {
   auto ns = form_value(call.query_params, "namespace");
   return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
@@ -22,11 +28,11 @@ std::string query_namespace(const Call& call) {
 }  // namespace
 
 ResourceFn function_from_path_and_query() {
-  return [](const Call& call) { return checked(query_namespace(call), call.params.at("name")); };
+  return [](Call& call) { return checked(query_namespace(call), call.params.at("name")); };
 }
 
 ResourceFn function_from_query() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
     auto name = form_value(call.query_params, "name").value_or("");
     if (name.empty()) return core::fail(std::string("name is required"));
     return checked(query_namespace(call), name);
@@ -34,49 +40,63 @@ ResourceFn function_from_query() {
 }
 
 ResourceFn function_from_deployment() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
-    auto d = wire::parse_deployment(call.request.body());
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
+    auto d = call.body<model::FunctionDeployment>();
     if (!d) return core::fail(d.error());
-    return checked(d->namespace_, d->service);
+    return checked((*d)->namespace_, (*d)->service);
   };
 }
 
 ResourceFn function_from_delete() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
-    auto d = wire::parse_delete_function(call.request.body());
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
+    auto d = call.body<wire::DeleteFunction>();
     if (!d) return core::fail(d.error());
-    return checked(d->namespace_, d->name);
+    return checked((*d)->namespace_, (*d)->name);
   };
 }
 
 ResourceFn function_from_scale() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
-    auto s = wire::parse_scale(call.request.body());
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
+    auto s = call.body<wire::ScaleRequest>();
     if (!s) return core::fail(s.error());
-    return checked(s->namespace_, call.params.at("name"));
+    return checked((*s)->namespace_, call.params.at("name"));
   };
 }
 
 ResourceFn secret_from_body() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
-    auto s = wire::parse_secret(call.request.body(), /*require_value=*/false);
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
+    auto s = call.body<wire::SecretBody>();
     if (!s) return core::fail(s.error());
-    return checked(s->namespace_, s->name);
+    return checked((*s)->namespace_, (*s)->name);
   };
 }
 
 ResourceFn namespace_from_query() {
-  return [](const Call& call) { return checked(query_namespace(call), ""); };
+  return [](Call& call) { return checked(query_namespace(call), ""); };
 }
 
 ResourceFn namespace_from_path_or_body() {
-  return [](const Call& call) -> core::Expected<RequestResource, std::string> {
+  return [](Call& call) -> core::Expected<RequestResource, std::string> {
     if (auto it = call.params.find("name"); it != call.params.end()) return checked(it->second, "");
-    auto ns = wire::parse_namespace(call.request.body());
+    auto ns = call.body<model::Namespace>();
     if (!ns) return core::fail(ns.error());
-    if (ns->name.empty()) return core::fail(std::string("name is required"));
-    return checked(ns->name, "");
+    if ((*ns)->name.empty()) return core::fail(std::string("name is required"));
+    return checked((*ns)->name, "");
   };
+}
+
+core::Expected<DecodedBody, std::string> decode_deployment(std::string_view body) {
+  return decoded(wire::parse_deployment(body));
+}
+core::Expected<DecodedBody, std::string> decode_delete_function(std::string_view body) {
+  return decoded(wire::parse_delete_function(body));
+}
+core::Expected<DecodedBody, std::string> decode_scale(std::string_view body) { return decoded(wire::parse_scale(body)); }
+core::Expected<DecodedBody, std::string> decode_secret(std::string_view body) {
+  return decoded(wire::parse_secret(body, /*require_value=*/false));
+}
+core::Expected<DecodedBody, std::string> decode_namespace(std::string_view body) {
+  return decoded(wire::parse_namespace(body));
 }
 
 }  // namespace faasgate::api::resources

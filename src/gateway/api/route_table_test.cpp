@@ -37,7 +37,7 @@ class RouteTableTest : public ::testing::Test {
   invoke::FakeInvoker invoker_;
   StateHolder state_;
   oauth::TokenExchange exchange_{"http://127.0.0.1:8080"};
-  Authenticator auth_{core::Secret("pw"), "http://127.0.0.1:8080"};
+  access::Authenticator auth_{core::Secret("pw"), "http://127.0.0.1:8080"};
   core::SystemClock clock_;
   std::unique_ptr<Gateway> gateway_;
 };
@@ -54,18 +54,18 @@ TEST_F(RouteTableTest, EveryRouteIsGuardedAsItMustBe) {
         EXPECT_TRUE(open.count(route.pattern)) << "open, and not meant to be";
         seen_open.insert(route.pattern);
         break;
-      case Guard::invoke:
+      case Guard::function_token:
         EXPECT_EQ(route.action, "Function:Invoke");
         EXPECT_TRUE(route.pattern.starts_with("/function/") || route.pattern.starts_with("/async-function/"));
         break;
-      case Guard::authenticated:
+      case Guard::admin:
         EXPECT_TRUE(route.pattern.starts_with("/system/")) << "the REST API lives under /system";
-        if (route.scope == Scope::admin_only) {
-          EXPECT_FALSE(iam::action_from_name(route.action).has_value()) << "no IAM grant may reach an admin route";
-        } else {
-          EXPECT_TRUE(iam::action_from_name(route.action).has_value()) << "unknown action " << route.action;
-          EXPECT_NE(route.scope, Scope::none);
-        }
+        EXPECT_TRUE(route.action.empty() || !iam::action_from_name(route.action)) << "no IAM grant may reach an admin route";
+        break;
+      case Guard::iam:
+        EXPECT_TRUE(route.pattern.starts_with("/system/")) << "the REST API lives under /system";
+        EXPECT_TRUE(iam::action_from_name(route.action).has_value()) << "unknown action " << route.action;
+        EXPECT_NE(route.scope, Scope::none);
         if (route.scope == Scope::request || route.scope == Scope::one_namespace) {
           EXPECT_TRUE(static_cast<bool>(route.resource)) << "its resource cannot be read";
         }
@@ -86,7 +86,11 @@ TEST(Router, RefusesARouteWithoutAGuardOrAnAction) {
   forgot.pattern = "/y";
   forgot.handler = none;
   EXPECT_THROW(r.add(forgot), std::logic_error);
-  EXPECT_THROW(r.add({http::verb::get, "/system/z", Guard::authenticated, "", none}), std::logic_error);
+  EXPECT_THROW(r.add({http::verb::get, "/system/z", Guard::iam, "", none}), std::logic_error);
+  EXPECT_THROW(r.add({http::verb::get, "/system/z", Guard::iam, "Function:List", none}), std::logic_error);  // no scope
+  EXPECT_THROW(r.add({http::verb::get, "/system/z", Guard::iam, "Function:Get", none, Scope::request}),
+               std::logic_error);  // its resource cannot be read
+  EXPECT_THROW(r.add({http::verb::get, "/function/{name}", Guard::function_token, "", none}), std::logic_error);
   EXPECT_NO_THROW(r.add({http::verb::get, "/ok", Guard::public_route, "", none}));
 }
 

@@ -24,8 +24,12 @@ std::vector<std::string_view> split_path(std::string_view path) {
 void Router::add(Route route) {
   // A programming error, found when the gateway is built (and by route_table_test), not a request.
   if (route.guard == Guard::unset) throw std::logic_error("route " + route.pattern + " names no guard");
-  if (route.guard == Guard::authenticated && route.action.empty())
-    throw std::logic_error("authenticated route " + route.pattern + " names no action");
+  if ((route.guard == Guard::iam || route.guard == Guard::function_token) && route.action.empty())
+    throw std::logic_error("route " + route.pattern + " is guarded by IAM and names no action");
+  if (route.guard == Guard::iam && route.scope == Scope::none)
+    throw std::logic_error("route " + route.pattern + " is guarded by IAM and names no scope");
+  if (route.guard == Guard::iam && (route.scope == Scope::request || route.scope == Scope::one_namespace) && !route.resource)
+    throw std::logic_error("route " + route.pattern + " is guarded by IAM and cannot read its resource");
   std::vector<Segment> pattern;
   for (auto part : split_path(route.pattern)) {
     if (part.size() > 3 && part.front() == '{' && part.substr(part.size() - 2) == "*}") {

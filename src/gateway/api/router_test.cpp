@@ -11,9 +11,9 @@ RouteHandler none() {
 
 Router table() {
   Router r;
-  r.add({http::verb::get, "/system/functions", Guard::authenticated, "Function:List", none()});
-  r.add({http::verb::post, "/system/functions", Guard::authenticated, "Function:Create", none()});
-  r.add({http::verb::get, "/system/function/{name}", Guard::authenticated, "Function:Get", none()});
+  r.add({http::verb::get, "/system/functions", Guard::iam, "Function:List", none(), Scope::all_namespaces});
+  r.add({http::verb::post, "/system/functions", Guard::iam, "Function:Create", none(), Scope::cluster});
+  r.add({http::verb::get, "/system/function/{name}", Guard::iam, "Function:Get", none(), Scope::cluster});
   r.add({http::verb::unknown, "/function/{name}/{rest*}", Guard::public_route, "", none()});
   return r;
 }

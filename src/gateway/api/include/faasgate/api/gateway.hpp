@@ -9,7 +9,7 @@
 #include <string>
 
 #include "faasgate/api/audit.hpp"
-#include "faasgate/api/auth.hpp"
+#include "faasgate/access/authenticator.hpp"
 #include "faasgate/api/metrics.hpp"
 #include "faasgate/api/router.hpp"
 #include "faasgate/api/stream_quota.hpp"
@@ -55,7 +55,7 @@ struct GatewayOptions {
 struct GatewayServices {
   const StateHolder& state;
   const oauth::TokenExchange& exchange;
-  Authenticator& auth;
+  access::Authenticator& auth;
   platform::Platform& platform;
   invoke::FunctionInvoker& invoker;
   AsyncWorkers* async_workers;  // may be null (tests)
@@ -114,16 +114,8 @@ class Gateway {
   asio::awaitable<std::invoke_result_t<F>> blocking(F f);
 
   void add_routes();
-  // IAM on a guarded route, once, in the pipeline: the handler never decides who may call it.
-  struct Authorization {
-    bool allowed = false;
-    std::string resource;  // as audited and reported
-    std::string policy;
-    std::string sid;
-    std::string error;     // the request cannot be authorized as it is: an error_status saying why
-    http::status error_status = http::status::bad_request;
-  };
-  Authorization authorize(const Principal& who, const Route& route, const Call& call, const GatewayState& state) const;
+  // The pipeline of an admin or IAM route: authentication, the resource, the decision, the audit.
+  asio::awaitable<Reply> api_call(Call& call, const Route& route);
   // For list handlers: whether a non-admin caller may see a namespace / a function.
   bool visible(const Call& call, std::string_view action, std::string_view ns, std::string_view fn = {}) const;
   // For long-lived answers: whether `who` (authenticated when the stream began) still may do

@@ -9,12 +9,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
-#include "faasgate/api/auth.hpp"
+#include "faasgate/access/authenticator.hpp"
+#include "faasgate/access/decisions.hpp"
 #include "faasgate/core/form.hpp"
 #include "faasgate/core/result.hpp"
+#include "faasgate/model/model.hpp"
 #include "faasgate/server/http_server.hpp"
+#include "faasgate/wire/json.hpp"
 
 namespace faasgate::api {
 
@@ -24,12 +28,20 @@ namespace beast = server::beast;
 using core::FormParams;
 using core::decode_form;
 using core::form_value;
+using access::Principal;
+using access::RequestResource;
+using access::Scope;
 using server::Reply;
 using server::Request;
 using server::RequestInfo;
 using server::Response;
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
+
+// A request body as the route's decoder made it: one of the REST API's bodies.
+using DecodedBody = std::variant<std::monostate, model::FunctionDeployment, wire::DeleteFunction, wire::ScaleRequest,
+                                 wire::SecretBody, model::Namespace>;
+using BodyDecoder = core::Expected<DecodedBody, std::string> (*)(std::string_view body);
 
 struct Call {
   Request request;
@@ -42,44 +54,47 @@ struct Call {
   // handler. A query that does not decode never reaches either (400).
   FormParams query_params;
   std::optional<Principal> principal;  // set on guarded routes, after authentication
+  BodyDecoder decoder = nullptr;       // the route's
+
+  // The body, decoded once by the route's decoder: whoever asks first - the resource extraction
+  // or the handler - decodes it, and everyone after reads the same value (or the same error).
+  // A route without a decoder has no body to decode: an error.
+  template <class T>
+  core::Expected<T*, std::string> body() {
+    if (!decoded_) decoded_ = decoder ? decoder(request.body()) : core::fail(std::string("this route takes no body"));
+    if (!*decoded_) return core::fail(decoded_->error());
+    if (auto* value = std::get_if<T>(&**decoded_)) return value;
+    return core::fail(std::string("this route's body is not of that kind"));  // a route table bug
+  }
+
+  // body()'s memory; nobody else reads it.
+  std::optional<core::Expected<DecodedBody, std::string>> decoded_;
 };
 
 using RouteHandler = std::function<asio::awaitable<Reply>(Call&)>;
 
+// Each route has exactly one guard; Router::add refuses a route without one.
 enum class Guard {
-  unset,         // a route that names no guard: Router::add refuses it (a forgotten guard never means "open")
-  public_route,  // no authentication (health, discovery, the token endpoint itself)
-  authenticated, // admin basic auth or a gateway access token, then IAM on `action`
-  invoke,        // a function: open, unless it asks for a function token (com.openfaas.iam/jwt-auth);
-                 // then a function token that the live engine allows Function:Invoke on it
+  unset,           // a route that names no guard: refused (a forgotten guard never means "open")
+  public_route,    // no authentication (health, discovery, the token endpoint itself)
+  admin,           // the admin's basic auth only (faasgate's own administration)
+  iam,             // the admin's basic auth or a gateway access token, then IAM on {action, resource}
+  function_token,  // a function: open, unless it asks for a function token (com.openfaas.iam/jwt-auth);
+                   // then a function token that the live engine allows `action` on it
 };
 
-// What a guarded route is authorized against (reference §1).
-enum class Scope {
-  none,           // public routes: nothing to authorize
-  cluster,        // the resource is "*" (System:Info)
-  all_namespaces, // Namespace:List: allowed when any statement grants it; the handler filters
-  one_namespace,  // Function:List, Secret:List of ?namespace=: the caller must see that namespace
-  request,        // the resource named by the request (path, query or body): see `resource`
-  admin_only,     // faasgate's own administration (IAM explanations): basic auth only
-};
-
-// The resource a request names: "<ns>:*" (level namespace) or "<ns>:<name>".
-struct RequestResource {
-  std::string ns;
-  std::string name;  // empty: the whole namespace
-  std::string to_string() const { return ns + ":" + (name.empty() ? "*" : name); }
-};
-using ResourceFn = std::function<core::Expected<RequestResource, std::string>(const Call&)>;
+// Where the resource of an IAM route is read from (the path, the query or the body).
+using ResourceFn = std::function<core::Expected<RequestResource, std::string>(Call&)>;
 
 struct Route {
   http::verb method;    // http::verb::unknown: any method
   std::string pattern;  // "/system/function/{name}"; a last segment "{rest*}" takes the remainder
   Guard guard = Guard::unset;  // must be said: Router::add refuses unset
-  std::string action;   // IAM action, for guarded routes
+  std::string action;   // the IAM action (iam and function_token routes)
   RouteHandler handler;
-  Scope scope = Scope::none;
+  Scope scope = Scope::none;  // iam routes
   ResourceFn resource;  // for Scope::request (and one_namespace: which namespace)
+  BodyDecoder body = nullptr;  // routes that take a REST API body
 };
 
 class Router {

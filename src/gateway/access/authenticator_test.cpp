@@ -1,11 +1,11 @@
-#include "faasgate/api/auth.hpp"
+#include "faasgate/access/authenticator.hpp"
 
 #include <gtest/gtest.h>
 
 #include "faasgate/core/base64.hpp"
 #include "faasgate/jose/jwt.hpp"
 
-namespace faasgate::api {
+namespace faasgate::access {
 namespace {
 
 const core::Instant kNow = core::from_unix(1'700'000'000);
@@ -154,4 +154,4 @@ TEST_F(AuthTest, StillValidEndsAtExpiryAndAtRevocation) {
 }
 
 }  // namespace
-}  // namespace faasgate::api
+}  // namespace faasgate::access

@@ -28,7 +28,7 @@ namespace faasgate::jose {
 class VerifiedJwt;
 }
 
-namespace faasgate::api {
+namespace faasgate::access {
 
 struct Principal {
   // Nothing defaults to the admin: a Principal is an API token with no policies (no rights) until
@@ -108,4 +108,4 @@ class Authenticator {
   std::list<std::string> lru_;                     // most recent first
 };
 
-}  // namespace faasgate::api
+}  // namespace faasgate::access

@@ -1,4 +1,4 @@
-#include "faasgate/api/auth.hpp"
+#include "faasgate/access/authenticator.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -7,7 +7,7 @@
 #include "faasgate/iam/claims.hpp"
 #include "faasgate/jose/jwt.hpp"
 
-namespace faasgate::api {
+namespace faasgate::access {
 
 namespace {
 
@@ -173,4 +173,4 @@ bool Authenticator::revoked(const Principal& p) const {
   return false;
 }
 
-}  // namespace faasgate::api
+}  // namespace faasgate::access
