@@ -24,3 +24,13 @@ function(faasgate_test name)
     FAASGATE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
+
+# faasgate_client_library(<name>): a library a client links (src/lib/): installed with its public
+# headers as faasgate::<name>, in the export set that faasgate-config.cmake loads. Only these
+# are installed; the gateway's modules are not a client's business.
+function(faasgate_client_library name)
+  set_target_properties(faasgate_${name} PROPERTIES EXPORT_NAME ${name})
+  add_library(faasgate::${name} ALIAS faasgate_${name})
+  install(TARGETS faasgate_${name} EXPORT faasgate-client ARCHIVE DESTINATION lib COMPONENT faasgate_client)
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION include COMPONENT faasgate_client)
+endfunction()
