@@ -20,6 +20,7 @@
 #include "faasgate/core/base64.hpp"
 #include "faasgate/core/openssl.hpp"
 #include "gateway_process.hpp"
+#include "faasgate/http_client/http_client.hpp"
 #include "faasgate/iam/engine.hpp"
 #include "faasgate/iam/loader.hpp"
 #include "faasgate/jose/ecdsa_signature.hpp"
@@ -127,10 +128,10 @@ double crypto_bound(const SubjectIssuer& subject, const std::string& token, EVP_
 }
 
 // Refuses every fetch: the bench's issuers carry their keys inline.
-class NoFetcher final : public oidc::HttpFetcher {
+class NoFetcher final : public http_client::HttpClient {
  public:
-  core::Expected<oidc::FetchResponse, oidc::FetchError> get(const oidc::FetchRequest&) override {
-    return core::fail(oidc::FetchError{oidc::FetchErrc::transport, 0, "the bench never fetches"});
+  http_client::Result send(const http_client::Request&) override {
+    return core::fail(http_client::Error{http_client::Errc::transport, "the bench never fetches"});
   }
 };
 

@@ -23,8 +23,8 @@
 #include "app/version.hpp"
 #include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
+#include "faasgate/http_client/curl_http_client.hpp"
 #include "faasgate/invoke/embedded_invoker.hpp"
-#include "faasgate/oidc/curl_fetcher.hpp"
 #include "faasgate/oidc/key_cache.hpp"
 #include "faasgate/platform/platform.hpp"
 #include "faasgate/provider/runtime.hpp"
@@ -270,8 +270,9 @@ int serve(ServeOptions o) {
   auto cooldown = duration_flag("--jwks-refetch-cooldown", o.jwks_refetch_cooldown);
   if (!cooldown) return 2;
   cache_options.refetch_cooldown = *cooldown;
-  oidc::CurlFetcher fetcher;
-  oidc::KeyCache key_cache(fetcher, cache_options);
+  // The one outbound HTTP client: key fetching, async callbacks and the audit webhook.
+  http_client::CurlHttpClient outbound;
+  oidc::KeyCache key_cache(outbound, cache_options);
   StateSources sources;
   if (!o.iam_dir.empty()) sources.iam_dir = o.iam_dir;
   sources.keys.data_dir = o.data_dir;
@@ -341,7 +342,7 @@ int serve(ServeOptions o) {
   }
   std::unique_ptr<api::AuditLog> audit;
   try {
-    audit = std::make_unique<api::AuditLog>(std::move(audit_options));
+    audit = std::make_unique<api::AuditLog>(std::move(audit_options), outbound);
   } catch (const std::exception& e) {
     std::cerr << "faasgate serve: " << e.what() << "\n";
     return 1;
@@ -374,7 +375,7 @@ int serve(ServeOptions o) {
                                 .max_calls_per_function = o.async_max_queued_per_function,
                                 .max_bytes_per_function = o.async_max_queued_bytes_per_function};
   gateway_options.max_async_body_bytes = static_cast<std::size_t>(o.async_max_body);
-  api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock, async_options);
+  api::AsyncWorkers async_workers(io, **store, invoker, blocking, clock, outbound, async_options);
   gateway_options.version = kVersion;
   gateway_options.commit = kCommit;
   gateway = std::make_unique<api::Gateway>(

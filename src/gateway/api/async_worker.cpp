@@ -16,7 +16,7 @@ namespace http = server::http;
 
 namespace {
 
-// Runs blocking work (SQLite, curl) on the blocking pool and resumes on the caller's executor.
+// Runs blocking work (SQLite, HTTP) on the blocking pool and resumes on the caller's executor.
 template <class F>
 asio::awaitable<std::invoke_result_t<F>> off_io(asio::thread_pool& pool, F f) {
   std::optional<std::invoke_result_t<F>> out;
@@ -28,8 +28,8 @@ asio::awaitable<std::invoke_result_t<F>> off_io(asio::thread_pool& pool, F f) {
 }  // namespace
 
 AsyncWorkers::AsyncWorkers(asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, asio::thread_pool& blocking,
-                           const core::Clock& clock, AsyncOptions options)
-    : io_(io), store_(store), invoker_(invoker), blocking_(blocking), clock_(clock), options_(options) {}
+                           const core::Clock& clock, http_client::HttpClient& http, AsyncOptions options)
+    : io_(io), store_(store), invoker_(invoker), blocking_(blocking), clock_(clock), http_(http), options_(options) {}
 
 void AsyncWorkers::start() {
   for (unsigned i = 0; i < options_.workers; ++i) {
@@ -122,7 +122,7 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.6f", call.duration_seconds);
     callback.headers.emplace_back("X-Duration-Seconds", duration);
-    auto outcome = co_await off_io(blocking_, [&] { return post_callback(callback); });
+    auto outcome = co_await off_io(blocking_, [&] { return post_callback(http_, callback); });
     if (!outcome.delivered) {
       if (outcome.refused) {
         spdlog::warn("async call {} to {}: callback not sent: {}", call.id, fn, outcome.error);

@@ -41,7 +41,7 @@ std::string sign_webhook_body(const core::Secret& secret, std::string_view body)
   return "sha256=" + core::hex(std::span<const std::uint8_t>(mac, len));
 }
 
-AuditLog::AuditLog(AuditOptions options) : options_(std::move(options)) {
+AuditLog::AuditLog(AuditOptions options, http_client::HttpClient& http) : options_(std::move(options)), http_(http) {
   if (!options_.file.empty() && options_.file != "-") {
     // 0600 from the first byte, whatever the umask lets through.
     fd_ = ::open(options_.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -124,7 +124,7 @@ void AuditLog::deliver() {
                              {"X-Openfaas-Signature-256", sign_webhook_body(options_.webhook_secret, body)}},
                             body,
                             std::chrono::seconds(5)};
-    auto outcome = post_callback(request);
+    auto outcome = post_callback(http_, request);
     if (!outcome.delivered) spdlog::warn("audit webhook: {}", outcome.error);
   }
 }

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "faasgate/http_client/fake_http_client.hpp"
+
 namespace faasgate::api {
 namespace {
 
@@ -54,11 +56,12 @@ class AuditFileTest : public ::testing::Test {
 
   fs::path dir_;
   mode_t old_umask_ = 0;
+  http_client::FakeHttpClient http_;
 };
 
 TEST_F(AuditFileTest, ANewLogIsCreatedPrivate) {
   {
-    AuditLog audit({.file = log().string()});
+    AuditLog audit({.file = log().string()}, http_);
     audit.record(event("alice"));
   }
   EXPECT_EQ(mode(), 0600u);
@@ -69,7 +72,7 @@ TEST_F(AuditFileTest, AnExistingLogReadableByOthersIsMadePrivateAndAppendedTo) {
   { std::ofstream(log()) << "{\"earlier\":1}\n"; }
   ASSERT_EQ(::chmod(log().c_str(), 0644), 0);
   {
-    AuditLog audit({.file = log().string()});
+    AuditLog audit({.file = log().string()}, http_);
     audit.record(event("bob"));
   }
   EXPECT_EQ(mode(), 0600u);
@@ -79,7 +82,33 @@ TEST_F(AuditFileTest, AnExistingLogReadableByOthersIsMadePrivateAndAppendedTo) {
 }
 
 TEST_F(AuditFileTest, AnUnopenableLogIsRefused) {
-  EXPECT_THROW(AuditLog({.file = (dir_ / "missing" / "audit.log").string()}), std::runtime_error);
+  EXPECT_THROW(AuditLog({.file = (dir_ / "missing" / "audit.log").string()}, http_), std::runtime_error);
+}
+
+TEST_F(AuditFileTest, TheWebhookGetsEachEventSignedWithTheSecret) {
+  const std::string url = "https://audit.example/events";
+  http_.set(url, http_client::Response{204, "", std::nullopt});
+  http_.fail_call(1, http_client::Error{http_client::Errc::timeout, "scripted"});  // dropped, logged: no retry
+  const core::Secret secret(std::string("webhook-key"));
+  {
+    AuditLog audit({.webhook_url = url, .webhook_secret = secret}, http_);
+    audit.record(event("carol"));
+    audit.record(event("dave"));
+  }  // the destructor drains the queue
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const auto& sent = requests[1];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.url, url);
+  EXPECT_EQ(sent.body, to_json_line(event("dave")));
+  auto header = [&](const std::string& name) -> std::optional<std::string> {
+    for (const auto& [k, v] : sent.headers)
+      if (k == name) return v;
+    return std::nullopt;
+  };
+  EXPECT_EQ(header("X-Openfaas-Signature-256"), sign_webhook_body(secret, sent.body));
+  EXPECT_EQ(header("Content-Type"), "application/json");
+  EXPECT_NE(sent.address_policy, nullptr) << "the webhook is held to the default address policy";
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #pragma once
-// POSTs an async invocation's result to its X-Callback-Url (libcurl, blocking: run it on the
-// blocking pool). Bounded in time and size; redirects are not followed.
+// POSTs an async invocation's result to its X-Callback-Url, and the audit log's events to its
+// webhook, through the gateway's HttpClient (blocking: run it on the blocking pool). Bounded in
+// time; redirects are not followed; the connection goes only where the address policy allows
+// (the client resolves a name once, checks every address and pins the connection to them).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -8,11 +10,13 @@
 #include <utility>
 #include <vector>
 
-#include "faasgate/api/address_policy.hpp"
-
-struct addrinfo;
+#include "faasgate/http_client/address_policy.hpp"
+#include "faasgate/http_client/http_client.hpp"
 
 namespace faasgate::api {
+
+// The policy api applies to callbacks (--callback-deny): the client's.
+using http_client::AddressPolicy;
 
 struct CallbackRequest {
   std::string url;
@@ -24,21 +28,17 @@ struct CallbackRequest {
 
 struct CallbackOutcome {
   bool delivered = false;  // a 2xx answer
-  bool refused = false;    // the address is not allowed: retrying cannot help
+  bool refused = false;    // the URL or its address is not allowed: retrying cannot help
   long status = 0;         // 0 when there was no HTTP answer
   std::string error;       // why not delivered
 };
 
-CallbackOutcome post_callback(const CallbackRequest& request);
+CallbackOutcome post_callback(http_client::HttpClient& client, const CallbackRequest& request);
 
 // Why a caller's X-Callback-Url is refused when the call is accepted, or nullopt: it must be an
 // absolute http(s) URL of at most 2 KiB, and a literal IP address in it must be one the policy
 // allows. A host name (letters, digits, '-', '_', '.') is checked when the callback is made, on
-// every address it resolves to then; post_callback() connects only to those checked addresses.
+// every address it resolves to then; the client connects only to those checked addresses.
 std::optional<std::string> refuse_callback_url(std::string_view url, const AddressPolicy& policy);
-
-// Why a name that resolved to `addresses` (getaddrinfo's list) is refused, or nullopt: one
-// address the policy refuses refuses the name, whatever the others are.
-std::optional<std::string> refuse_resolved(const addrinfo* addresses, const AddressPolicy& policy);
 
 }  // namespace faasgate::api

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -16,8 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include "faasgate/http_client/curl_http_client.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
+
 namespace faasgate::api {
 namespace {
+
+using http_client::refuse_resolved;
 
 const AddressPolicy kDefaults;
 
@@ -138,7 +144,8 @@ class Receiver {
 };
 
 CallbackOutcome post(const std::string& url, const AddressPolicy& policy) {
-  return post_callback(CallbackRequest{url, {{"X-Call-Id", "c1"}}, "result", std::chrono::seconds(5), &policy});
+  static http_client::CurlHttpClient client;
+  return post_callback(client, CallbackRequest{url, {{"X-Call-Id", "c1"}}, "result", std::chrono::seconds(5), &policy});
 }
 
 TEST(CallbackDelivery, ReachesAnAllowedNameAndLiteral) {
@@ -228,6 +235,65 @@ TEST(CallbackDelivery, DenyingTheLoopbackDeniesItUnderEveryName) {
   }
   EXPECT_EQ(receiver.requests(), 0) << "no callback reached the receiver";
   EXPECT_TRUE(refuse_callback_url("http://[::1]:" + port + "/", policy)) << "a literal is refused when offered";
+}
+
+// Through the fake: what post_callback sends, and how the client's answers become outcomes.
+class CallbackThroughTheClient : public ::testing::Test {
+ protected:
+  CallbackOutcome send(const std::string& url) {
+    return post_callback(client, CallbackRequest{url, {{"X-Call-Id", "c1"}}, "result", std::chrono::seconds(7), &cluster});
+  }
+  void SetUp() override { ASSERT_TRUE(cluster.deny("10.0.0.0/8")); }
+  http_client::FakeHttpClient client;
+  AddressPolicy cluster;
+};
+
+TEST_F(CallbackThroughTheClient, A2xxIsDeliveredAndTheRequestIsAPolicedPost) {
+  client.set("http://receiver.example/done", http_client::Response{202, "", std::nullopt});
+  auto outcome = send("http://receiver.example/done");
+  EXPECT_TRUE(outcome.delivered) << outcome.error;
+  EXPECT_FALSE(outcome.refused);
+  EXPECT_EQ(outcome.status, 202);
+  auto requests = client.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& sent = requests[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.body, "result");
+  EXPECT_EQ(sent.address_policy, &cluster) << "the connection is held to the policy";
+  EXPECT_FALSE(sent.plain_http_only_to_loopback);
+  EXPECT_TRUE(sent.discard_body);
+  EXPECT_EQ(sent.limits.total_timeout, std::chrono::seconds(7));
+  EXPECT_NE(std::find(sent.headers.begin(), sent.headers.end(), std::pair<std::string, std::string>{"X-Call-Id", "c1"}),
+            sent.headers.end());
+}
+
+TEST_F(CallbackThroughTheClient, OtherStatusesAreNotDeliveredAndMayBeRetried) {
+  for (long status : {100L, 199L, 302L, 404L, 500L, 503L}) {
+    client.set("http://receiver.example/done", http_client::Response{status, "", std::nullopt});
+    auto outcome = send("http://receiver.example/done");
+    EXPECT_FALSE(outcome.delivered) << status;
+    EXPECT_FALSE(outcome.refused) << status;
+    EXPECT_EQ(outcome.status, status);
+    EXPECT_EQ(outcome.error, "the callback answered " + std::to_string(status));
+  }
+}
+
+TEST_F(CallbackThroughTheClient, ARefusedAddressIsRefusedATransportErrorIsRetried) {
+  // A name that resolves to a refused address: the client says so.
+  client.fail_call(1, http_client::Error{http_client::Errc::refused, "POST http://receiver.example/done: not allowed"});
+  auto refused = send("http://receiver.example/done");
+  EXPECT_FALSE(refused.delivered);
+  EXPECT_TRUE(refused.refused) << refused.error;
+  client.fail_call(2, http_client::Error{http_client::Errc::connect_failed, "connection refused"});
+  auto down = send("http://receiver.example/done");
+  EXPECT_FALSE(down.delivered);
+  EXPECT_FALSE(down.refused);
+  EXPECT_EQ(down.status, 0);
+  EXPECT_EQ(down.error, "connection refused");
+  // A literal the policy refuses never reaches the client.
+  auto literal = send("http://10.1.2.3:8080/done");
+  EXPECT_TRUE(literal.refused);
+  EXPECT_EQ(client.calls(), 2u);
 }
 
 }  // namespace

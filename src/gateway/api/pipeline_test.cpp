@@ -16,6 +16,7 @@
 
 #include "faasgate/api/gateway.hpp"
 #include "faasgate/core/base64.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
 #include "faasgate/iam/loader.hpp"
 #include "faasgate/invoke/fake_invoker.hpp"
 #include "faasgate/jose/jwt.hpp"
@@ -65,7 +66,7 @@ class PipelineTest : public ::testing::Test {
     state_.store(std::move(state));
     char dir[] = "/tmp/faasgate-pipeline-XXXXXX";
     dir_ = ::mkdtemp(dir);
-    audit_ = std::make_unique<AuditLog>(AuditOptions{(dir_ / "audit.log").string(), "", core::Secret(""), 10});
+    audit_ = std::make_unique<AuditLog>(AuditOptions{(dir_ / "audit.log").string(), "", core::Secret(""), 10}, outbound_);
     gateway_ = std::make_unique<Gateway>(GatewayOptions{kIss},
                                          GatewayServices{state_, exchange_, auth_, platform_, invoker_, nullptr,
                                                          metrics_, blocking_, clock_, audit_.get()});
@@ -138,6 +139,7 @@ class PipelineTest : public ::testing::Test {
   oauth::TokenExchange exchange_{kIss};
   access::Authenticator auth_{core::Secret("pw"), kIss};
   core::FakeClock clock_{kNow};
+  http_client::FakeHttpClient outbound_;  // the audit log has no webhook here
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Gateway> gateway_;
   const std::string admin_ = basic("admin:pw");

@@ -6,7 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "faasgate/oidc/fake_fetcher.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
 
 namespace faasgate::oauth {
 namespace {
@@ -75,7 +75,7 @@ class ExchangeTest : public ::testing::Test {
 
   jose::Signer idp_;
   jose::Signer gateway_key_ = jose::Signer::generate();
-  oidc::FakeFetcher fetcher_;
+  http_client::FakeHttpClient fetcher_;
   oidc::KeyCache cache_;
   TokenExchange exchange_;
   ExchangeState state_;
@@ -205,7 +205,7 @@ TEST_F(ExchangeTest, KeysToFetchAskForABlockingRetryThenSucceed) {
 
 TEST_F(ExchangeTest, UnreachableKeysAreTemporarilyUnavailable) {
   install(/*inline_keys=*/false);
-  fetcher_.set_error("https://idp.test/keys", {oidc::FetchErrc::connect_failed, 0, "connection refused"});
+  fetcher_.set_error("https://idp.test/keys", {http_client::Errc::connect_failed, "connection refused"});
   auto r = run(subject(), kNow, oidc::FetchMode::may_fetch);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().error.code, OAuthErrc::temporarily_unavailable);

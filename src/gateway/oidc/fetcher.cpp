@@ -1,9 +1,5 @@
 #include "faasgate/oidc/fetcher.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/error.hpp>
-#include <boost/url/url_view.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -38,50 +34,51 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Loopback by address (127.0.0.0/8, ::1) or by the one name curl resolves to loopback itself.
-bool is_loopback(const boost::urls::url_view& u) {
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4: return (u.host_ipv4_address().to_uint() >> 24) == 127;
-    case boost::urls::host_type::ipv6: return u.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name: return iequals(u.encoded_host(), "localhost");
-    default: return false;
+FetchErrc fetch_errc(http_client::Errc code) {
+  switch (code) {
+    case http_client::Errc::bad_url: return FetchErrc::bad_url;
+    case http_client::Errc::insecure_url: return FetchErrc::insecure_url;
+    case http_client::Errc::connect_failed: return FetchErrc::connect_failed;
+    case http_client::Errc::tls_failed: return FetchErrc::tls_failed;
+    case http_client::Errc::timeout: return FetchErrc::timeout;
+    case http_client::Errc::too_large: return FetchErrc::too_large;
+    case http_client::Errc::refused:  // fetch() sets no address policy
+    case http_client::Errc::transport: return FetchErrc::transport;
   }
+  return FetchErrc::transport;
 }
 
-// Boost.URL 1.81 parses "http://127.0.0.1.evil.example/" as host 127.0.0.1 with the path
-// ".evil.example/" (the IPv4 rule wins over reg-name), while curl connects to 127.0.0.1.evil.example.
-// RFC 3986 requires the path after an authority to be empty or start with "/": insisting on that
-// closes the gap.
-boost::system::result<boost::urls::url_view> parse_url(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (parsed && parsed->has_authority()) {
-    auto path = parsed->encoded_path();
-    if (!path.empty() && path.front() != '/') return boost::urls::error::illegal_reserved_char;
-  }
-  return parsed;
-}
+constexpr bool kPlainHttpOnlyToLoopback = true;
 
 }  // namespace
 
-bool is_loopback_url(std::string_view url) {
-  auto parsed = parse_url(url);
-  return parsed && is_loopback(*parsed);
+core::Expected<void, FetchError> check_fetch_url(std::string_view url) {
+  auto ok = http_client::check_url(url, kPlainHttpOnlyToLoopback);
+  if (!ok) return core::fail(FetchError{fetch_errc(ok.error().code), 0, std::move(ok).error().detail});
+  return {};
 }
 
-core::Expected<void, FetchError> check_fetch_url(std::string_view url) {
-  auto parsed = parse_url(url);
-  if (!parsed) return core::fail(FetchError{FetchErrc::bad_url, 0, "not an absolute URL (or it has a fragment)"});
-  const boost::urls::url_view& u = *parsed;
-  const bool https = u.scheme_id() == boost::urls::scheme::https;
-  const bool http = u.scheme_id() == boost::urls::scheme::http;
-  if (!https && !http) return core::fail(FetchError{FetchErrc::bad_url, 0, "scheme must be http or https"});
-  if (!u.has_authority() || u.encoded_host().empty())
-    return core::fail(FetchError{FetchErrc::bad_url, 0, "URL has no host"});
-  if (u.has_userinfo()) return core::fail(FetchError{FetchErrc::bad_url, 0, "URL carries credentials"});
-  if (http && !is_loopback(u))
-    return core::fail(FetchError{FetchErrc::insecure_url, 0,
-                                 "http:// is allowed only to a loopback host; use https://"});
-  return {};
+core::Expected<FetchResponse, FetchError> fetch(http_client::HttpClient& client, const FetchRequest& request) {
+  http_client::Request get;
+  get.url = request.url;
+  get.headers = {{"User-Agent", "faasgate-oidc/0.1"}};
+  get.ca_file = request.ca_file;
+  get.limits = request.limits;
+  get.plain_http_only_to_loopback = kPlainHttpOnlyToLoopback;
+  // Key-set and discovery URLs are the operator's configuration, public endpoints: safe to log.
+  const std::string what = "GET " + request.url + ": ";
+  auto answer = client.send(get);
+  if (!answer) return core::fail(FetchError{fetch_errc(answer.error().code), 0, what + answer.error().detail});
+  if (answer->status != 200) {
+    std::string why = what + "HTTP status " + std::to_string(answer->status);
+    if (answer->status >= 300 && answer->status < 400) why += " (redirects are not followed)";
+    return core::fail(FetchError{FetchErrc::http_status, answer->status, std::move(why)});
+  }
+  FetchResponse response;
+  response.status = answer->status;
+  response.body = std::move(answer->body);
+  if (answer->cache_control) response.max_age = parse_max_age(*answer->cache_control);
+  return response;
 }
 
 std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control) {

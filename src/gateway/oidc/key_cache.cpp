@@ -31,7 +31,7 @@ KeyLookup unavailable(std::optional<KeyFetchError> error) {
 
 }  // namespace
 
-KeyCache::KeyCache(HttpFetcher& fetcher, KeyCacheOptions options) : fetcher_(fetcher), options_(std::move(options)) {
+KeyCache::KeyCache(http_client::HttpClient& client, KeyCacheOptions options) : client_(client), options_(std::move(options)) {
   using std::chrono::seconds;
   options_.refetch_cooldown = std::max(options_.refetch_cooldown, seconds{1});
   options_.min_ttl = std::max(options_.min_ttl, seconds{1});
@@ -121,7 +121,7 @@ KeyLookup KeyCache::refresh(const TrustedIssuer& issuer, const std::optional<std
 
     std::optional<core::Expected<FetchedKeys, KeyFetchError>> result;
     try {
-      result.emplace(fetch_keys(issuer, fetcher_, options_.source));
+      result.emplace(fetch_keys(issuer, client_, options_.source));
     } catch (const std::exception& ex) {
       result.emplace(core::fail(KeyFetchError{KeyFetchErrc::fetch_failed, std::nullopt, std::nullopt,
                                               std::string("key fetch threw: ") + ex.what()}));

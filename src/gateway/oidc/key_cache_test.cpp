@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "faasgate/oidc/fake_fetcher.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
 #include "test_util.hpp"
 
 namespace faasgate::oidc {
@@ -34,7 +34,7 @@ class OidcKeyCacheTest : public ::testing::Test {
  protected:
   jose::Signer a = jose::Signer::generate();
   jose::Signer b = jose::Signer::generate();
-  FakeFetcher fetcher;
+  http_client::FakeHttpClient fetcher;
   KeyCache cache{fetcher};
   std::shared_ptr<const TrustedIssuer> issuer = compile(url_spec());
   const jose::Algorithm es256 = jose::Algorithm::ES256;
@@ -61,7 +61,7 @@ TEST_F(OidcKeyCacheTest, EmptyCacheNeedsFetchAndLookupNeverFetches) {
 }
 
 TEST_F(OidcKeyCacheTest, MaxAgeIsHonoured) {
-  fetcher.set(kUrl, jwks_of({&a}), 600s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=600");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 599s).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 600s).status, Status::needs_fetch);
@@ -71,21 +71,21 @@ TEST_F(OidcKeyCacheTest, MaxAgeIsHonoured) {
 }
 
 TEST_F(OidcKeyCacheTest, MaxAgeIsClampedToTheMinimum) {
-  fetcher.set(kUrl, jwks_of({&a}), 10s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=10");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 299s).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 300s).status, Status::needs_fetch);
 }
 
 TEST_F(OidcKeyCacheTest, MaxAgeZeroMeansMinimum) {
-  fetcher.set(kUrl, jwks_of({&a}), 0s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=0");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 299s).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 300s).status, Status::needs_fetch);
 }
 
 TEST_F(OidcKeyCacheTest, MaxAgeIsClampedToTheMaximum) {
-  fetcher.set(kUrl, jwks_of({&a}), std::chrono::seconds{30 * 24 * 3600});
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=" + std::to_string(30 * 24 * 3600));
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 24h - 1s).status, Status::hit);
   EXPECT_EQ(lookup(a.kid(), t0 + 24h).status, Status::needs_fetch);
@@ -111,12 +111,12 @@ TEST_F(OidcKeyCacheTest, CustomTtlOptions) {
 }
 
 TEST_F(OidcKeyCacheTest, UnknownKidRefetchesAtMostOncePerCooldown) {
-  fetcher.set(kUrl, jwks_of({&a}), 3600s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=3600");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
 
   // The issuer rotates in key b. Inside the cooldown the old set is returned (the verifier will
   // say no_matching_key) and refresh() does not fetch.
-  fetcher.set(kUrl, jwks_of({&a, &b}), 3600s);
+  fetcher.set(kUrl, jwks_of({&a, &b}), "max-age=3600");
   EXPECT_EQ(lookup(b.kid(), t0 + 29s).status, Status::hit);
   auto within = refresh(b.kid(), t0 + 29s);
   ASSERT_EQ(within.status, Status::hit);
@@ -144,9 +144,9 @@ TEST_F(OidcKeyCacheTest, UnknownKidRefetchesAtMostOncePerCooldown) {
 }
 
 TEST_F(OidcKeyCacheTest, StaleIfError) {
-  fetcher.set(kUrl, jwks_of({&a}), 600s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=600");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
-  fetcher.set_error(kUrl, FetchError{FetchErrc::connect_failed, 0, "down"});
+  fetcher.set_error(kUrl, http_client::Error{http_client::Errc::connect_failed, "down"});
 
   const auto expiry = t0 + 600s;
   EXPECT_EQ(lookup(a.kid(), expiry).status, Status::needs_fetch);
@@ -177,7 +177,7 @@ TEST_F(OidcKeyCacheTest, StaleIfError) {
   EXPECT_EQ(lookup(a.kid(), expiry + 24h + 1s).status, Status::unavailable);
 
   // Recovery.
-  fetcher.set(kUrl, jwks_of({&a}), 600s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=600");
   EXPECT_EQ(lookup(a.kid(), expiry + 24h + 30s).status, Status::needs_fetch);
   auto back = refresh(a.kid(), expiry + 24h + 30s);
   EXPECT_EQ(back.status, Status::hit);
@@ -185,10 +185,38 @@ TEST_F(OidcKeyCacheTest, StaleIfError) {
   EXPECT_FALSE(back.error);
 }
 
+// The transport fails one call in the middle of a healthy run (the fake fails exactly the Nth):
+// the cache keeps its promise - the old set is served, stale, the failure is retried once the
+// cooldown is over, and the next good answer makes it fresh again.
+TEST_F(OidcKeyCacheTest, AFailedNthFetchServesTheOldSetUntilTheNextGoodOne) {
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=600");
+  fetcher.fail_call(2, http_client::Error{http_client::Errc::timeout, "scripted"});
+  ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);  // call 1
+
+  const auto expiry = t0 + 600s;
+  auto stale = refresh(a.kid(), expiry);  // call 2 fails
+  ASSERT_EQ(stale.status, Status::hit);
+  EXPECT_TRUE(stale.stale);
+  ASSERT_TRUE(stale.error);
+  EXPECT_EQ(stale.error->code, KeyFetchErrc::fetch_failed);
+  ASSERT_TRUE(stale.error->fetch);
+  EXPECT_EQ(stale.error->fetch->code, FetchErrc::timeout);
+  EXPECT_EQ(stale.keys->candidates(a.kid(), es256).size(), 1u);
+  EXPECT_EQ(lookup(a.kid(), expiry + 29s).status, Status::hit) << "no refetch inside the cooldown";
+  EXPECT_EQ(fetcher.calls(), 2u);
+
+  auto back = refresh(a.kid(), expiry + 30s);  // call 3 succeeds
+  EXPECT_EQ(back.status, Status::hit);
+  EXPECT_FALSE(back.stale);
+  EXPECT_FALSE(back.error);
+  EXPECT_EQ(fetcher.calls(), 3u);
+  EXPECT_EQ(lookup(a.kid(), expiry + 31s).status, Status::hit);
+}
+
 TEST_F(OidcKeyCacheTest, FailedRefetchForUnknownKidKeepsTheFreshSet) {
-  fetcher.set(kUrl, jwks_of({&a}), 3600s);
+  fetcher.set(kUrl, jwks_of({&a}), "max-age=3600");
   ASSERT_EQ(refresh(a.kid(), t0).status, Status::hit);
-  fetcher.set_error(kUrl, FetchError{FetchErrc::timeout, 0, "slow"});
+  fetcher.set_error(kUrl, http_client::Error{http_client::Errc::timeout, "slow"});
   auto r = refresh(b.kid(), t0 + 60s);
   ASSERT_EQ(r.status, Status::hit);
   EXPECT_FALSE(r.stale);
@@ -196,7 +224,7 @@ TEST_F(OidcKeyCacheTest, FailedRefetchForUnknownKidKeepsTheFreshSet) {
 }
 
 TEST_F(OidcKeyCacheTest, FailureWithoutKeysIsRememberedForTheCooldown) {
-  fetcher.set_error(kUrl, FetchError{FetchErrc::connect_failed, 0, "down"});
+  fetcher.set_error(kUrl, http_client::Error{http_client::Errc::connect_failed, "down"});
   auto r = refresh(a.kid(), t0);
   ASSERT_EQ(r.status, Status::unavailable);
   ASSERT_TRUE(r.error);
@@ -247,7 +275,7 @@ TEST_F(OidcKeyCacheTest, ConcurrentMissesShareOneFetch) {
 }
 
 TEST_F(OidcKeyCacheTest, ConcurrentMissesShareOneFailure) {
-  fetcher.set_error(kUrl, FetchError{FetchErrc::connect_failed, 0, "down"});
+  fetcher.set_error(kUrl, http_client::Error{http_client::Errc::connect_failed, "down"});
   fetcher.hold();
   std::vector<std::thread> threads;
   std::atomic<int> unavailable{0};
@@ -336,7 +364,7 @@ TEST_F(OidcKeyCacheTest, DiscoveryIssuerIsCachedToo) {
   auto disc = compile(issuer_spec("https://idp.example.com"));
   fetcher.set("https://idp.example.com/.well-known/openid-configuration",
               R"({"issuer":"https://idp.example.com","jwks_uri":"https://idp.example.com/jwks"})");
-  fetcher.set("https://idp.example.com/jwks", jwks_of({&a}), 600s);
+  fetcher.set("https://idp.example.com/jwks", jwks_of({&a}), "max-age=600");
   ASSERT_EQ(cache.refresh(*disc, a.kid(), es256, t0).status, Status::hit);
   EXPECT_EQ(cache.lookup(*disc, a.kid(), es256, t0 + 599s).status, Status::hit);
   EXPECT_EQ(fetcher.calls(), 2u);

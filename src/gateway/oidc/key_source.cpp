@@ -78,7 +78,7 @@ core::Expected<std::string, KeyFetchError> rewrite_origin(std::string_view url, 
   return result;
 }
 
-core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issuer, HttpFetcher& fetcher,
+core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issuer, http_client::HttpClient& client,
                                                       const KeySourceOptions& options) {
   FetchRequest request;
   request.ca_file = issuer.ca_file;
@@ -93,7 +93,7 @@ core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issue
       break;
     case KeySourceKind::discovery: {
       request.url = issuer.discovery_url();
-      auto doc = fetcher.get(request);
+      auto doc = fetch(client, request);
       if (!doc) return core::fail(fetch_error(std::move(doc).error()));
       auto jwks_uri = parse_discovery(doc->body, issuer.iss, options.discovery_limits);
       if (!jwks_uri) {
@@ -112,7 +112,7 @@ core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issue
   }
 
   request.url = out.jwks_url;
-  auto body = fetcher.get(request);
+  auto body = fetch(client, request);
   if (!body) return core::fail(fetch_error(std::move(body).error()));
   auto keys = jose::KeySet::parse(body->body, options.key_set_limits);
   if (!keys) {

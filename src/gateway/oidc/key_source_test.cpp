@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faasgate/oidc/fake_fetcher.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
 #include "test_util.hpp"
 
 namespace faasgate::oidc {
@@ -26,14 +26,14 @@ std::string discovery(const std::string& issuer, const std::string& jwks_uri) {
 class OidcKeySourceTest : public ::testing::Test {
  protected:
   jose::Signer signer = jose::Signer::generate();
-  FakeFetcher fetcher;
+  http_client::FakeHttpClient fetcher;
 };
 
 TEST_F(OidcKeySourceTest, DiscoveryThenJwksUri) {
   auto issuer = compile(issuer_spec("https://idp.example.com"));
   fetcher.set("https://idp.example.com/.well-known/openid-configuration",
               discovery("https://idp.example.com", "https://keys.example.com/jwks"));
-  fetcher.set("https://keys.example.com/jwks", jwks_of({&signer}), 900s);
+  fetcher.set("https://keys.example.com/jwks", jwks_of({&signer}), "max-age=900");
   auto keys = fetch_keys(*issuer, fetcher);
   ASSERT_TRUE(keys) << keys.error().detail;
   EXPECT_EQ(keys->jwks_url, "https://keys.example.com/jwks");

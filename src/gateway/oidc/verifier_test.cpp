@@ -5,8 +5,8 @@
 #include <mutex>
 #include <set>
 
-#include "faasgate/oidc/curl_fetcher.hpp"
-#include "faasgate/oidc/fake_fetcher.hpp"
+#include "faasgate/http_client/curl_http_client.hpp"
+#include "faasgate/http_client/fake_http_client.hpp"
 #include "test_http_server.hpp"
 #include "test_util.hpp"
 
@@ -66,7 +66,7 @@ class OidcVerifierTest : public ::testing::Test {
 
   jose::Signer signer = jose::Signer::generate();
   jose::Signer stranger = jose::Signer::generate();
-  FakeFetcher fetcher;
+  http_client::FakeHttpClient fetcher;
   KeyCache cache{fetcher};
   SubjectTokenVerifier verifier{IssuerSet::empty(), cache};
 };
@@ -180,7 +180,7 @@ TEST_F(OidcVerifierTest, NotYetValidAndIssuedInFuture) {
 }
 
 TEST_F(OidcVerifierTest, KeysUnavailable) {
-  fetcher.set_error(kKeys, FetchError{FetchErrc::connect_failed, 0, "GET " + kKeys + ": connection refused"});
+  fetcher.set_error(kKeys, http_client::Error{http_client::Errc::connect_failed, "GET " + kKeys + ": connection refused"});
   expect_error(sign(signer, claims()), VerifyErrc::keys_unavailable);
   // Inside the cooldown a cache-only verification reports the failure instead of another fetch.
   auto r = verifier.verify(sign(signer, claims()), now + 1s, FetchMode::cache_only);
@@ -241,8 +241,8 @@ TEST(OidcVerifierOverHttp, DiscoveryAndKeysFromALoopbackServer) {
   const std::string jwks = jwks_of({&signer});
   std::string base;  // set once the port is known
   std::mutex mu;
-  testing::TestHttpServer server([&](const std::string& path) {
-    testing::TestResponse r;
+  http_client::testing::TestHttpServer server([&](const std::string& path) {
+    http_client::testing::TestResponse r;
     std::lock_guard lock(mu);
     if (path == "/.well-known/openid-configuration") {
       r.body = R"({"issuer":")" + base + R"(","jwks_uri":")" + base + R"(/keys"})";
@@ -260,7 +260,7 @@ TEST(OidcVerifierOverHttp, DiscoveryAndKeysFromALoopbackServer) {
   }
   auto set = IssuerSet::build({issuer_spec(base, {kAud})});
   ASSERT_TRUE(set) << to_string(set.error());
-  CurlFetcher fetcher;
+  http_client::CurlHttpClient fetcher;
   KeyCache cache(fetcher);
   SubjectTokenVerifier verifier(*set, cache);
   auto c = claims(base);

@@ -2,7 +2,8 @@
 // Runs queued asynchronous invocations: leases them from the store, invokes the function, keeps
 // the result, POSTs it to the callback (retrying with backoff) and only then completes the call.
 // At-least-once: a call leased by a gateway that died is leased again once its lease expires, and
-// a gateway releases the leases of its predecessor at start.
+// a gateway releases the leases of its predecessor at start. Callbacks are sent through the
+// HttpClient it is given (which must outlive it).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -12,9 +13,10 @@
 #include <memory>
 #include <vector>
 
-#include "faasgate/api/address_policy.hpp"
 #include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/core/clock.hpp"
+#include "faasgate/http_client/address_policy.hpp"
+#include "faasgate/http_client/http_client.hpp"
 #include "faasgate/store/store.hpp"
 
 namespace faasgate::api {
@@ -27,7 +29,7 @@ struct AsyncOptions {
   std::chrono::seconds backoff_min{1};
   std::chrono::seconds backoff_max{60};
   std::chrono::seconds callback_timeout{10};
-  AddressPolicy callback_addresses;  // where callbacks may connect
+  http_client::AddressPolicy callback_addresses;  // where callbacks may connect
   // Bounds on what POST /async-function/... may queue (429 beyond them); see README. Callers
   // need no credentials for an open function, so these are what stands between a burst and the
   // disk. 256 MiB in all is 256 calls at the 1 MiB body limit, or 10,000 calls (the count cap)
@@ -45,11 +47,11 @@ struct AsyncOptions {
 class AsyncWorkers {
  public:
   AsyncWorkers(boost::asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, boost::asio::thread_pool& blocking,
-               const core::Clock& clock, AsyncOptions options = {});
+               const core::Clock& clock, http_client::HttpClient& http, AsyncOptions options = {});
   void start();
   void stop();   // workers finish the call in hand and exit
   void wake();   // a call was enqueued: look now instead of at the next poll
-  const AddressPolicy& callback_addresses() const noexcept { return options_.callback_addresses; }
+  const http_client::AddressPolicy& callback_addresses() const noexcept { return options_.callback_addresses; }
   const AsyncOptions& options() const noexcept { return options_; }
 
  private:
@@ -62,6 +64,7 @@ class AsyncWorkers {
   invoke::FunctionInvoker& invoker_;
   boost::asio::thread_pool& blocking_;
   const core::Clock& clock_;
+  http_client::HttpClient& http_;
   AsyncOptions options_;
   std::atomic<bool> stopping_{false};
   // Set by a worker that completed a call; the first worker to find the queue idle afterwards

@@ -2,7 +2,8 @@
 // The audit log: one JSON line per authorization decision (who, what, on which resource, the
 // decision and the statement that made it, the status answered), to a file or stdout, and - if
 // configured - to a webhook, signed with HMAC-SHA256 in X-Openfaas-Signature-256
-// ("sha256=<hex>", as GitHub signs its webhooks). Tokens are never part of an event.
+// ("sha256=<hex>", as GitHub signs its webhooks), sent through the HttpClient it is given (one
+// sender thread, bounded queue). Tokens are never part of an event.
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "faasgate/core/clock.hpp"
 #include "faasgate/core/secret.hpp"
+#include "faasgate/http_client/http_client.hpp"
 
 namespace faasgate::api {
 
@@ -46,8 +48,8 @@ class AuditLog {
   // Opens (creating) the file mode 0600: it says who did what to which function. An existing
   // regular file readable by others is made 0600 (an older gateway created it 0644); if that is
   // not possible (another owner) the log is refused rather than kept readable. Throws when the
-  // file cannot be opened.
-  explicit AuditLog(AuditOptions options);
+  // file cannot be opened. `http` (for the webhook) must outlive the log.
+  AuditLog(AuditOptions options, http_client::HttpClient& http);
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -59,6 +61,7 @@ class AuditLog {
   void deliver();
 
   AuditOptions options_;
+  http_client::HttpClient& http_;
   bool file_enabled_ = false;
   std::mutex file_mu_;
   int fd_ = -1;                 // the audit log file (O_APPEND: one write per line), or -1

@@ -1,6 +1,6 @@
 #pragma once
 // The token exchange (RFC 8693): a parsed request and `now` in, a signed access token or an RFC
-// error out. No sockets; the only I/O is the key fetch behind oidc's HttpFetcher, and only when
+// error out. No sockets; the only I/O is the key fetch through oidc's HttpClient, and only when
 // the caller allows it (the HTTP layer first tries from cache on its I/O thread, then - if keys
 // must be fetched - again on a thread that may block).
 #include <boost/json/object.hpp>

@@ -1,33 +1,29 @@
 #pragma once
-// The I/O seam of the oidc module: one blocking HTTP GET. Everything else in oidc is pure and is
-// tested against FakeFetcher; CurlFetcher (curl_fetcher.hpp) is the real implementation.
+// Fetching one document (a discovery document, a key set) through the gateway's HttpClient
+// (faasgate/http_client/http_client.hpp, which keeps the transport's invariants: TLS verified,
+// no userinfo, redirects never followed, body and time bounded). Everything else in oidc is pure
+// and is tested against http_client::FakeHttpClient.
 //
-// Security invariants every implementation must keep (CurlFetcher enforces them and its tests
-// prove it; check_fetch_url() is the shared URL policy):
-//   - only http and https; http only to a loopback host (127.0.0.0/8, ::1, localhost);
-//   - no credentials in the URL; redirects are never followed (a 3xx is an error);
-//   - TLS peer and host name are always verified;
-//   - the body is bounded (FetchLimits::max_body_bytes) and so is the time (connect and total).
+// What this layer adds (each backed by a test in fetcher_test.cpp):
+//   - plain http only to a loopback host (127.0.0.0/8, ::1, localhost): the keys decide who gets
+//     in, so anywhere else they travel over TLS;
+//   - only a 200 is a document; any other status, a 3xx included, is a FetchError naming the
+//     status, never the body;
+//   - the response's Cache-Control gives max_age.
 #include <chrono>
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "faasgate/core/result.hpp"
+#include "faasgate/http_client/http_client.hpp"
 
 namespace faasgate::oidc {
-
-struct FetchLimits {
-  std::chrono::milliseconds connect_timeout{3000};
-  std::chrono::milliseconds total_timeout{10000};
-  std::size_t max_body_bytes = 256 * 1024;
-};
 
 struct FetchRequest {
   std::string url;
   std::optional<std::string> ca_file;  // PEM bundle to trust instead of the system CAs
-  FetchLimits limits;
+  http_client::Limits limits;
 };
 
 struct FetchResponse {
@@ -55,17 +51,10 @@ struct FetchError {
   std::string detail;  // for logs: names the URL and the reason, never a response body
 };
 
-// Implementations must be safe to call from several threads at once.
-class HttpFetcher {
- public:
-  virtual ~HttpFetcher() = default;
-  virtual core::Expected<FetchResponse, FetchError> get(const FetchRequest& request) = 0;
-};
+// Blocking: one GET through `client`.
+core::Expected<FetchResponse, FetchError> fetch(http_client::HttpClient& client, const FetchRequest& request);
 
-// True when the URL's host is loopback: 127.0.0.0/8, ::1 or "localhost" (any case).
-bool is_loopback_url(std::string_view url);
-
-// The URL policy above: ok, or bad_url / insecure_url.
+// The URL policy of fetch(): ok, or a FetchError bad_url / insecure_url.
 core::Expected<void, FetchError> check_fetch_url(std::string_view url);
 
 // max-age from a Cache-Control value: "max-age=N" gives N (saturated at ~68 years), "no-store" or

@@ -72,8 +72,8 @@ class KeyCache {
     std::size_t waiting = 0;            // refresh() calls waiting right now
   };
 
-  // The fetcher must outlive the cache.
-  explicit KeyCache(HttpFetcher& fetcher, KeyCacheOptions options = {});
+  // The client must outlive the cache.
+  explicit KeyCache(http_client::HttpClient& client, KeyCacheOptions options = {});
   KeyCache(const KeyCache&) = delete;
   KeyCache& operator=(const KeyCache&) = delete;
 
@@ -106,7 +106,7 @@ class KeyCache {
   std::shared_ptr<Entry> create_locked(const std::string& id);
   std::chrono::seconds ttl_for(std::optional<std::chrono::seconds> max_age) const;
 
-  HttpFetcher& fetcher_;
+  http_client::HttpClient& client_;
   KeyCacheOptions options_;
   mutable std::mutex mu_;
   std::condition_variable done_;

@@ -1,6 +1,6 @@
 #pragma once
 // Fetching an issuer's key set: either its jwksUrl, or OpenID Connect discovery then jwks_uri.
-// Pure apart from the HttpFetcher it is given; no caching here (see key_cache.hpp).
+// Pure apart from the HttpClient it is given; no caching here (see key_cache.hpp).
 //
 // Discovery rules (security invariants, each backed by a test in key_source_test.cpp):
 //   - the document's "issuer" must equal the configured iss exactly, also when the document was
@@ -48,7 +48,7 @@ struct KeyFetchError {
 };
 
 struct KeySourceOptions {
-  FetchLimits fetch_limits;
+  http_client::Limits fetch_limits;
   core::JsonLimits discovery_limits{256 * 1024, 16};
   jose::KeySetLimits key_set_limits{256 * 1024, 64};
   bool rewrite_jwks_uri_to_internal = true;
@@ -68,7 +68,7 @@ core::Expected<std::string, KeyFetchError> parse_discovery(std::string_view body
 core::Expected<std::string, KeyFetchError> rewrite_origin(std::string_view url, std::string_view base);
 
 // Blocking: one or two fetches.
-core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issuer, HttpFetcher& fetcher,
+core::Expected<FetchedKeys, KeyFetchError> fetch_keys(const TrustedIssuer& issuer, http_client::HttpClient& client,
                                                       const KeySourceOptions& options = {});
 
 }  // namespace faasgate::oidc

@@ -1,13 +1,14 @@
-#include "faasgate/api/address_policy.hpp"
+#include "faasgate/http_client/address_policy.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
-namespace faasgate::api {
+namespace faasgate::http_client {
 
 namespace {
 
@@ -144,4 +145,11 @@ bool AddressPolicy::allowed(const sockaddr* address) const noexcept {
   return true;
 }
 
-}  // namespace faasgate::api
+std::optional<std::string> refuse_resolved(const addrinfo* addresses, const AddressPolicy& policy) {
+  for (const addrinfo* a = addresses; a; a = a->ai_next) {
+    if (a->ai_addr == nullptr || !policy.allowed(a->ai_addr)) return "the host resolves to an address that is not allowed";
+  }
+  return std::nullopt;
+}
+
+}  // namespace faasgate::http_client

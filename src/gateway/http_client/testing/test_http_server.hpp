@@ -1,6 +1,6 @@
 #pragma once
 // Test-only: a tiny HTTP/1.1 (optionally TLS) server on 127.0.0.1 with an OS-chosen port, one
-// thread per connection, canned responses from a handler. Only what the fetcher tests need:
+// thread per connection, canned responses from a handler. Only what the client tests need:
 // GET, one request per connection, optional delay, optional missing Content-Length.
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-namespace faasgate::oidc::testing {
+namespace faasgate::http_client::testing {
 
 // A self-signed P-256 certificate for 127.0.0.1 (SAN IP:127.0.0.1 only), generated per run.
 struct TlsIdentity {
@@ -206,4 +206,4 @@ class TestHttpServer {
   std::atomic<std::size_t> requests_{0};
 };
 
-}  // namespace faasgate::oidc::testing
+}  // namespace faasgate::http_client::testing

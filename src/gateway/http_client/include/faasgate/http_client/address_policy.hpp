@@ -1,13 +1,17 @@
 #pragma once
 // Which addresses the gateway may connect to on a caller's behalf (async callbacks: the caller
 // names the URL, the gateway makes the request - a server-side request forgery waiting to happen).
+// A Request that carries a policy (http_client.hpp) is held to it by the client.
 //
-// The check is made on the address actually connected to, after DNS (libcurl's open-socket
-// callback), so a name that resolves - or re-resolves - to a refused address is refused too.
+// The check is made on every address a name resolves to (the connection is then pinned to them)
+// and again on the address actually connected to (libcurl's open-socket callback), so a name that
+// resolves - or re-resolves - to a refused address is refused too.
 // Always refused: link-local addresses (169.254.0.0/16, fe80::/10), where cloud metadata
 // services answer with credentials, and the unspecified addresses. More ranges can be refused
 // (--callback-deny, e.g. 10.0.0.0/8 for the cluster network).
 #include <sys/socket.h>
+
+struct addrinfo;
 
 #include <array>
 #include <cstdint>
@@ -16,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-namespace faasgate::api {
+namespace faasgate::http_client {
 
 struct AddressRange {
   bool v6 = false;
@@ -47,4 +51,9 @@ class AddressPolicy {
   std::vector<AddressRange> denied_;
 };
 
-}  // namespace faasgate::api
+// Why a name that resolved to `addresses` (getaddrinfo's list) is refused, or nullopt: one
+// address the policy refuses refuses the name, whatever the others are - which address a
+// connection would try first is not ours to predict.
+std::optional<std::string> refuse_resolved(const addrinfo* addresses, const AddressPolicy& policy);
+
+}  // namespace faasgate::http_client

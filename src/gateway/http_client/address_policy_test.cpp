@@ -1,4 +1,4 @@
-#include "faasgate/api/address_policy.hpp"
+#include "faasgate/http_client/address_policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-namespace faasgate::api {
+namespace faasgate::http_client {
 namespace {
 
 // A sockaddr for `text` (IPv4 or IPv6), as libcurl hands it to the open-socket callback.
@@ -124,4 +124,4 @@ TEST(AddressPolicy, MappedRangesAreTheirIpv4Ranges) {
 }
 
 }  // namespace
-}  // namespace faasgate::api
+}  // namespace faasgate::http_client
