@@ -1,0 +1,38 @@
+#pragma once
+// What `faasgate serve` is told on its command line (cmd_serve.cpp), as the daemon takes it.
+#include <cstdint>
+#include <string>
+
+#include "faasgate/server/http_server.hpp"
+
+namespace faasgate::app {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen = "127.0.0.1:8082";
+  std::string data_dir = ".faasgate";
+  std::string iam_dir;
+  std::string system_issuer;
+  std::string issuer_key;
+  std::string admin_password_file;
+  unsigned threads = 0;
+  unsigned busy_poll_us = 0;
+  std::string callback_deny;
+  // The async queue's bounds (api::AsyncOptions explains the defaults).
+  std::uint64_t async_max_body = 1 << 20;
+  std::uint64_t async_max_queued = 10'000;
+  std::uint64_t async_max_queued_bytes = 256ull << 20;
+  std::uint64_t async_max_queued_per_function = 1'000;
+  std::uint64_t async_max_queued_bytes_per_function = 64ull << 20;
+  std::string log_level = "info";
+  bool unsafe_no_isolation = false;
+  unsigned function_uid = 65532;
+  std::string jwks_refetch_cooldown = "30s";
+  std::string header_timeout = std::to_string(server::Limits{}.header_timeout.count()) + "s";
+  std::size_t max_connections_per_address = server::Limits{}.max_connections_per_address;
+  std::string audit_log;
+  std::string audit_webhook;
+  std::string audit_webhook_secret_file;
+};
+
+}  // namespace faasgate::app
