@@ -20,25 +20,25 @@
 #include <unistd.h>
 
 #include <array>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
 
-#include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
 #include "process.hpp"
 #include "process_ledger.hpp"
+#include "runtime_spec.hpp"
 
 namespace faasgate::provider {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using detail::Child;
+using detail::CompiledSpec;
+using detail::error;
 using detail::ExitStatus;
 using detail::Spawned;
 using detail::UniqueFd;
@@ -73,45 +73,6 @@ using Key = std::pair<std::string, std::string>;  // (namespace, name)
 constexpr milliseconds kDrainAfterExit{2000};
 constexpr milliseconds kKillWait{5000};  // after SIGKILL, how long shutdown waits for a zombie
 
-RuntimeError error(RuntimeErrc code, std::string message) { return RuntimeError{code, std::move(message)}; }
-
-// Names become path components: model::valid_name admits "." and "..", which must never reach a path.
-bool safe_name(std::string_view name) { return model::valid_name(name) && name != "." && name != ".."; }
-
-bool valid_env_name(std::string_view name) {
-  return !name.empty() && name.find('=') == std::string_view::npos && name.find('\0') == std::string_view::npos;
-}
-
-// The upstream watchdog's Http_<Header>: Go's canonical header form with dashes as underscores.
-// Header names that are not plain [A-Za-z0-9_-] are skipped rather than mangled.
-std::optional<std::string> header_env_name(std::string_view header) {
-  if (header.empty()) return std::nullopt;
-  std::string out = "Http_";
-  bool upper = true;
-  for (char c : header) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) {
-      out += static_cast<char>(upper ? std::toupper(u) : std::tolower(u));
-      upper = false;
-    } else if (c == '-') {
-      out += '_';
-      upper = true;
-    } else if (c == '_') {
-      out += '_';
-      upper = false;
-    } else {
-      return std::nullopt;
-    }
-  }
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Creates `dir` if needed as a private (0700, or passable 0711) real directory; refuses a symlink
 // in its place.
 core::Expected<void, std::string> private_dir(const std::filesystem::path& dir, mode_t mode = 0700) {
@@ -131,25 +92,7 @@ core::Expected<void, std::string> private_dir(const std::filesystem::path& dir, 
 // When functions run as a user of their own (the gateway is root), that user owns its directory
 // and its secrets (the directories above are passable, 0711, not listable: `serve` makes the
 // data directory so); nothing else of the data directory is theirs.
-struct Compiled;
-core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const Compiled& c);
-
-// The immutable, validated form of one deployment.
-struct Compiled {
-  std::string ns;
-  std::string name;
-  Mode mode = Mode::classic;
-  std::vector<std::string> argv;
-  std::map<std::string, std::string> env;  // the base environment (without PORT and Http_*)
-  std::string path_var;
-  milliseconds timeout{};
-  std::uint32_t max_inflight = 0;  // 0: no limit of its own
-  std::filesystem::path dir;
-  std::filesystem::path secrets_dir;
-  SandboxLimits limits;
-};
-
-core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const Compiled& c) {
+core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const CompiledSpec& c) {
   const auto& sandbox = o.sandbox;
   if (!sandbox.enabled || !sandbox.run_as_uid) return {};
   const uid_t uid = *sandbox.run_as_uid;
@@ -161,75 +104,6 @@ core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o
     if (::lchown(path.c_str(), uid, gid) != 0) return core::fail("cannot chown " + path.string() + ": " + std::strerror(errno));
   }
   return {};
-}
-
-core::Expected<std::shared_ptr<Compiled>, RuntimeError> compile(const RuntimeOptions& o, const FunctionSpec& spec) {
-  const auto& d = spec.deployment;
-  if (!safe_name(d.namespace_)) return core::fail(error(RuntimeErrc::invalid_spec, "invalid namespace name"));
-  if (!safe_name(d.service)) return core::fail(error(RuntimeErrc::invalid_spec, "invalid function name"));
-  auto c = std::make_shared<Compiled>();
-  c->ns = d.namespace_;
-  c->name = d.service;
-
-  if (auto m = d.env_vars.find("mode"); m != d.env_vars.end()) {
-    const auto mode = lower(m->second);
-    if (mode == "http") {
-      c->mode = Mode::http;
-    } else if (mode == "classic" || mode == "streaming" || mode == "serializing" || mode.empty()) {
-      c->mode = Mode::classic;
-    } else {
-      return core::fail(error(RuntimeErrc::invalid_spec, "unsupported mode \"" + m->second + "\" (classic or http)"));
-    }
-  }
-  c->timeout = std::chrono::duration_cast<milliseconds>(o.default_timeout);
-  if (auto t = d.env_vars.find("exec_timeout"); t != d.env_vars.end()) {
-    auto parsed = core::parse_go_duration(t->second);
-    if (!parsed) return core::fail(error(RuntimeErrc::invalid_spec, "exec_timeout is not a duration: " + t->second));
-    // "0" means "no timeout" upstream; here every invocation is bounded, so it means the default.
-    if (parsed->count() > 0) c->timeout = std::max(milliseconds(1), std::chrono::ceil<milliseconds>(*parsed));
-  }
-  if (auto m = d.env_vars.find("max_inflight"); m != d.env_vars.end() && !m->second.empty()) {
-    std::uint32_t limit = 0;
-    const auto* end = m->second.data() + m->second.size();
-    auto [at, ec] = std::from_chars(m->second.data(), end, limit);
-    if (ec != std::errc() || at != end || limit > 1'000'000) {
-      return core::fail(error(RuntimeErrc::invalid_spec, "max_inflight is not a whole number up to 1000000: " + m->second));
-    }
-    c->max_inflight = limit;
-  }
-  if (c->mode == Mode::http && d.replicas > o.max_replicas) {
-    return core::fail(error(RuntimeErrc::invalid_spec, "at most " + std::to_string(o.max_replicas) + " replicas"));
-  }
-
-  auto argv = split_command(d.env_process);
-  if (!argv) return core::fail(error(RuntimeErrc::bad_command, "envProcess is empty or has an unterminated quote"));
-  c->argv = std::move(*argv);
-
-  auto limits = limits_for(d.limits ? d.limits->memory : std::string());
-  if (!limits) {
-    return core::fail(error(RuntimeErrc::invalid_spec,
-                            "limits.memory must be a quantity of at least 16Mi, like 128Mi or 1G"));
-  }
-  c->limits = *limits;
-
-  c->dir = o.work_dir / c->ns / c->name;
-  c->secrets_dir = c->dir / "secrets";
-  c->env["PATH"] = o.default_path;
-  c->env["HOME"] = c->dir.string();
-  for (const auto& [k, v] : d.env_vars) {
-    if (!valid_env_name(k) || v.find('\0') != std::string::npos) {
-      return core::fail(error(RuntimeErrc::invalid_spec, "invalid environment variable name or value"));
-    }
-    c->env[k] = v;
-  }
-  c->env["secret_mount_path"] = c->secrets_dir.string();
-  c->path_var = c->env["PATH"];
-
-  for (const auto& s : d.secrets) {
-    if (!safe_name(s)) return core::fail(error(RuntimeErrc::invalid_spec, "invalid secret name"));
-    if (!spec.secrets.count(s)) return core::fail(error(RuntimeErrc::invalid_spec, "secret " + s + " was not provided"));
-  }
-  return c;
 }
 
 std::vector<std::string> env_list(const std::map<std::string, std::string>& env) {
@@ -331,10 +205,10 @@ asio::awaitable<bool> can_connect(tcp::endpoint endpoint, milliseconds limit) {
 }  // namespace
 
 struct Replica {
-  Replica(asio::io_context& io, std::shared_ptr<const Compiled> s, std::uint32_t i)
+  Replica(asio::io_context& io, std::shared_ptr<const CompiledSpec> s, std::uint32_t i)
       : strand(asio::make_strand(io)), spec(std::move(s)), index(i) {}
   Strand strand;
-  const std::shared_ptr<const Compiled> spec;
+  const std::shared_ptr<const CompiledSpec> spec;
   const std::uint32_t index;
   // Guarded by State::mu.
   bool stopping = false;
@@ -353,7 +227,7 @@ struct NetworkHolder {
 };
 
 struct FunctionEntry {
-  std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<const CompiledSpec> spec;
   std::shared_ptr<NetworkHolder> network;  // sandboxed classic functions
   std::uint32_t replicas = 1;
   std::vector<std::shared_ptr<Replica>> running;  // http mode
@@ -403,7 +277,7 @@ struct State : std::enable_shared_from_this<State> {
   }
 
   // `port`: an http replica's $PORT, which the sandbox forwards from the host's loopback.
-  core::Expected<Spawned, RuntimeError> spawn(const Compiled& spec, std::map<std::string, std::string> env,
+  core::Expected<Spawned, RuntimeError> spawn(const CompiledSpec& spec, std::map<std::string, std::string> env,
                                               bool stdin_socket, std::uint16_t port = 0, pid_t network_of = 0) {
     auto exe = detail::find_executable(spec.argv.front(), spec.path_var, spec.dir);
     if (!exe) return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + spec.argv.front()));
@@ -434,7 +308,7 @@ struct State : std::enable_shared_from_this<State> {
 
   // Starts a network holder and waits (at most a few seconds: pasta sets up in tens of
   // milliseconds) until its namespaces exist. Blocks the calling thread.
-  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> start_network(const Compiled& spec) {
+  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> start_network(const CompiledSpec& spec) {
     auto command = network_holder(options.sandbox);
     detail::SpawnOptions so;
     so.executable = std::move(command.executable);
@@ -452,8 +326,8 @@ struct State : std::enable_shared_from_this<State> {
     auto holder = std::make_shared<NetworkHolder>();
     holder->pasta = spawned->child;
     // What pasta says goes to the function's logs.
-    start_pump(io.get_executor(), std::move(spawned->stdout_fd), std::make_shared<const Compiled>(spec), "network");
-    start_pump(io.get_executor(), std::move(spawned->stderr_fd), std::make_shared<const Compiled>(spec), "network");
+    start_pump(io.get_executor(), std::move(spawned->stdout_fd), std::make_shared<const CompiledSpec>(spec), "network");
+    start_pump(io.get_executor(), std::move(spawned->stderr_fd), std::make_shared<const CompiledSpec>(spec), "network");
     // Ready once its namespaces exist and pasta listens in them for the gateway's port (it starts
     // the command before its forwarding is up: a call in the first milliseconds would be refused).
     const auto deadline = Clock::now() + std::chrono::seconds(5);
@@ -482,7 +356,7 @@ struct State : std::enable_shared_from_this<State> {
 
   // The function's network holder, started again when it died. nullptr when functions are not
   // sandboxed (or the function is gone).
-  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> network_for(const Compiled& spec) {
+  core::Expected<std::shared_ptr<NetworkHolder>, RuntimeError> network_for(const CompiledSpec& spec) {
     if (!options.sandbox.enabled) return std::shared_ptr<NetworkHolder>();
     std::lock_guard lock(network_mu);  // one restart at a time
     std::shared_ptr<NetworkHolder> current;
@@ -512,7 +386,7 @@ struct State : std::enable_shared_from_this<State> {
 
   // `self` and `keep_alive` are parameters so that they are held from the moment of the call.
   asio::awaitable<void> pump(std::shared_ptr<State> self, asio::posix::stream_descriptor& in,
-                             std::shared_ptr<void> keep_alive, std::shared_ptr<const Compiled> spec,
+                             std::shared_ptr<void> keep_alive, std::shared_ptr<const CompiledSpec> spec,
                              std::string instance) {
     (void)self;
     (void)keep_alive;
@@ -537,7 +411,7 @@ struct State : std::enable_shared_from_this<State> {
     in.close(ignored);
   }
 
-  void start_pump(const asio::any_io_executor& ex, UniqueFd fd, std::shared_ptr<const Compiled> spec,
+  void start_pump(const asio::any_io_executor& ex, UniqueFd fd, std::shared_ptr<const CompiledSpec> spec,
                   std::string instance) {
     auto d = std::make_shared<asio::posix::stream_descriptor>(ex, fd.release());
     asio::co_spawn(ex, pump(shared_from_this(), *d, d, std::move(spec), std::move(instance)), asio::detached);
@@ -800,26 +674,6 @@ struct Outcome {  // default-constructible, as co_spawn(use_awaitable) wants
   ClassicResponse response;
 };
 
-std::map<std::string, std::string> classic_env(const Compiled& spec, const ClassicRequest& req) {
-  auto env = spec.env;
-  // Request facts never override the function's own configuration.
-  auto put = [&](std::string k, std::string v) {
-    if (v.find('\0') != std::string::npos) return;
-    env.emplace(std::move(k), std::move(v));
-  };
-  for (const auto& [name, value] : req.headers) {
-    const auto l = lower(name);
-    if (l == "host" || l == "content-length") continue;
-    if (auto k = header_env_name(name)) put(std::move(*k), value);  // emplace: the first value wins
-  }
-  put("Http_Method", req.method);
-  put("Http_ContentLength", std::to_string(req.body.size()));  // deprecated upstream, still set there
-  put("Http_Content_Length", std::to_string(req.body.size()));
-  if (!req.query.empty()) put("Http_Query", req.query);
-  if (!req.path.empty()) put("Http_Path", req.path);
-  return env;
-}
-
 // (Named coroutines rather than coroutine lambdas: GCC 12 mishandles by-value parameters of the
 // latter.)
 asio::awaitable<void> write_stdin(std::shared_ptr<Invocation> inv, std::string body) {
@@ -855,7 +709,7 @@ asio::awaitable<void> watch_exit(std::shared_ptr<Invocation> inv) {
   });
 }
 
-asio::awaitable<Outcome> run_classic(std::shared_ptr<State> st, std::shared_ptr<const Compiled> spec,
+asio::awaitable<Outcome> run_classic(std::shared_ptr<State> st, std::shared_ptr<const CompiledSpec> spec,
                                      ClassicRequest request) {
   Outcome outcome;
   auto ex = co_await asio::this_coro::executor;  // a strand of its own
@@ -865,7 +719,7 @@ asio::awaitable<Outcome> run_classic(std::shared_ptr<State> st, std::shared_ptr<
     outcome.error = std::move(network.error());
     co_return outcome;
   }
-  auto spawned = st->spawn(*spec, classic_env(*spec, request), /*stdin_socket=*/true, 0,
+  auto spawned = st->spawn(*spec, detail::classic_env(*spec, request), /*stdin_socket=*/true, 0,
                            *network ? (*network)->inside : 0);
   if (!spawned) {
     outcome.error = std::move(spawned.error());
@@ -951,9 +805,9 @@ const LogStore& Runtime::logs() const { return impl_->state->logs; }
 
 core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
   auto& st = *impl_->state;
-  auto compiled = compile(st.options, spec);
+  auto compiled = detail::compile(st.options, spec);
   if (!compiled) return core::fail(std::move(compiled).error());
-  std::shared_ptr<const Compiled> c = std::move(*compiled);
+  std::shared_ptr<const CompiledSpec> c = std::move(*compiled);
   {
     std::lock_guard lock(st.mu);
     if (st.stopping) return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
@@ -1021,7 +875,7 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
 void Runtime::remove(const std::string& ns, const std::string& name) {
   auto& st = *impl_->state;
   std::vector<std::shared_ptr<Replica>> old;
-  std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<const CompiledSpec> spec;
   std::shared_ptr<NetworkHolder> network;
   {
     std::lock_guard lock(st.mu);
@@ -1054,9 +908,7 @@ core::Expected<void, RuntimeError> Runtime::scale(const std::string& ns, const s
     auto it = st.functions.find({ns, name});
     if (it == st.functions.end()) return core::fail(error(RuntimeErrc::not_found, "no such function"));
     auto& f = it->second;
-    if (f.spec->mode == Mode::http && replicas > st.options.max_replicas) {
-      return core::fail(error(RuntimeErrc::invalid_spec, "at most " + std::to_string(st.options.max_replicas) + " replicas"));
-    }
+    if (auto r = detail::check_replicas(st.options, f.spec->mode, replicas); !r) return core::fail(std::move(r).error());
     f.replicas = replicas;
     if (f.spec->mode == Mode::http) {
       while (f.running.size() > replicas) {
@@ -1154,7 +1006,7 @@ struct Slot {
 
 // Under st.mu: admits a call to `function` or says why not.
 core::Expected<std::shared_ptr<Slot>, RuntimeError> admit_locked(const std::shared_ptr<State>& st, const Key& key,
-                                                                  const Compiled& spec) {
+                                                                  const CompiledSpec& spec) {
   auto& count = st->inflight[key];
   if (spec.max_inflight > 0 && count >= spec.max_inflight) {
     if (count == 0) st->inflight.erase(key);
@@ -1189,7 +1041,7 @@ asio::awaitable<core::Expected<ClassicResponse, RuntimeError>> Runtime::invoke_c
                                                                                         const std::string& name,
                                                                                         ClassicRequest request) {
   auto st = impl_->state;
-  std::shared_ptr<const Compiled> spec;
+  std::shared_ptr<const CompiledSpec> spec;
   std::shared_ptr<Slot> slot;  // held until the process is done
   {
     std::lock_guard lock(st->mu);
