@@ -16,20 +16,17 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
 
-#include "faasgate/core/files.hpp"
 #include "process.hpp"
 #include "process_ledger.hpp"
+#include "runtime_files.hpp"
 #include "runtime_spec.hpp"
 
 namespace faasgate::provider {
@@ -72,39 +69,6 @@ using Key = std::pair<std::string, std::string>;  // (namespace, name)
 // descendant that left the process group.
 constexpr milliseconds kDrainAfterExit{2000};
 constexpr milliseconds kKillWait{5000};  // after SIGKILL, how long shutdown waits for a zombie
-
-// Creates `dir` if needed as a private (0700, or passable 0711) real directory; refuses a symlink
-// in its place.
-core::Expected<void, std::string> private_dir(const std::filesystem::path& dir, mode_t mode = 0700) {
-  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
-    return core::fail("cannot create " + dir.string() + ": " + std::strerror(errno));
-  }
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return core::fail(dir.string() + " is not a directory");
-  }
-  if ((st.st_mode & 07777) != mode && ::chmod(dir.c_str(), mode) != 0) {
-    return core::fail("cannot chmod " + dir.string() + ": " + std::strerror(errno));
-  }
-  return {};
-}
-
-// When functions run as a user of their own (the gateway is root), that user owns its directory
-// and its secrets (the directories above are passable, 0711, not listable: `serve` makes the
-// data directory so); nothing else of the data directory is theirs.
-core::Expected<void, std::string> hand_to_functions_user(const RuntimeOptions& o, const CompiledSpec& c) {
-  const auto& sandbox = o.sandbox;
-  if (!sandbox.enabled || !sandbox.run_as_uid) return {};
-  const uid_t uid = *sandbox.run_as_uid;
-  const gid_t gid = sandbox.run_as_gid.value_or(uid);
-  std::error_code ec;
-  std::vector<std::filesystem::path> owned = {c.dir, c.secrets_dir};
-  for (const auto& entry : std::filesystem::directory_iterator(c.secrets_dir, ec)) owned.push_back(entry.path());
-  for (const auto& path : owned) {
-    if (::lchown(path.c_str(), uid, gid) != 0) return core::fail("cannot chown " + path.string() + ": " + std::strerror(errno));
-  }
-  return {};
-}
 
 std::vector<std::string> env_list(const std::map<std::string, std::string>& env) {
   std::vector<std::string> out;
@@ -815,24 +779,7 @@ core::Expected<void, RuntimeError> Runtime::apply(const FunctionSpec& spec) {
 
   {
     std::lock_guard files(st.files_mu);
-    std::error_code ec;
-    std::filesystem::create_directories(st.options.work_dir, ec);
-    // With a user of their own, functions must pass through the directories above theirs.
-    const mode_t above = st.options.sandbox.enabled && st.options.sandbox.run_as_uid ? 0711 : 0700;
-    for (const auto& [dir, mode] : {std::pair{st.options.work_dir, above}, std::pair{st.options.work_dir / c->ns, above},
-                                    std::pair{c->dir, mode_t{0700}}, std::pair{c->secrets_dir, mode_t{0700}}}) {
-      if (auto r = private_dir(dir, mode); !r) return core::fail(error(RuntimeErrc::io_failed, r.error()));
-    }
-    // Each secret is written atomically (a reader sees the old value or the new one) with mode 0600.
-    std::set<std::string> wanted(spec.deployment.secrets.begin(), spec.deployment.secrets.end());
-    for (const auto& name : wanted) {
-      auto r = core::write_file_atomic(c->secrets_dir / name, spec.secrets.at(name).reveal(), 0600);
-      if (!r) return core::fail(error(RuntimeErrc::io_failed, "cannot write secret " + name + ": " + r.error()));
-    }
-    if (auto r = hand_to_functions_user(st.options, *c); !r) return core::fail(error(RuntimeErrc::io_failed, r.error()));
-    for (const auto& entry : std::filesystem::directory_iterator(c->secrets_dir, ec)) {
-      if (!wanted.count(entry.path().filename().string())) std::filesystem::remove_all(entry.path(), ec);
-    }
+    if (auto r = detail::write_function_files(st.options, *c, spec); !r) return core::fail(std::move(r).error());
   }
   if (!detail::find_executable(c->argv.front(), c->path_var, c->dir)) {
     return core::fail(error(RuntimeErrc::bad_command, "executable not found: " + c->argv.front()));
