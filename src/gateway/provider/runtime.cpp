@@ -26,6 +26,7 @@
 
 #include "process.hpp"
 #include "process_ledger.hpp"
+#include "runtime_admission.hpp"
 #include "runtime_files.hpp"
 #include "runtime_spec.hpp"
 
@@ -205,20 +206,20 @@ struct State : std::enable_shared_from_this<State> {
       : io(i),
         options(std::move(o)),
         logs(options.log_limits),
-        ledger(options.work_dir.empty() ? std::filesystem::path() : options.work_dir / ".processes") {}
+        ledger(options.work_dir.empty() ? std::filesystem::path() : options.work_dir / ".processes"),
+        admissions(std::make_shared<detail::Admissions>(options.max_classic_processes)) {}
 
   asio::io_context& io;
   const RuntimeOptions options;
   LogStore logs;
   detail::ProcessLedger ledger;  // what is running, for the next gateway if this one crashes
+  const std::shared_ptr<detail::Admissions> admissions;
 
   mutable std::mutex mu;
   bool stopping = false;
   std::map<Key, FunctionEntry> functions;
   std::map<const Child*, std::shared_ptr<Child>> children;  // spawned, not yet released by their owner
   std::set<unsigned short> ports;                            // ports handed to live replicas
-  std::map<Key, std::uint32_t> inflight;                     // admitted calls per function
-  std::size_t classic_running = 0;                           // admitted classic calls, all functions
   std::uint64_t generations = 0;
 
   std::mutex files_mu;  // apply/remove file work, one at a time
@@ -936,50 +937,12 @@ void Runtime::report_failure(const std::string& ns, const std::string& name, con
   asio::co_spawn(r->strand, st.check(st.shared_from_this(), r, replica.generation, replica.endpoint), asio::detached);
 }
 
-namespace {
-
-// An admitted call's slot: released when the last Admission holding it goes.
-struct Slot {
-  Slot(std::shared_ptr<State> s, Key k, bool c) : st(std::move(s)), key(std::move(k)), classic(c) {}
-  ~Slot() {
-    std::lock_guard lock(st->mu);
-    if (auto it = st->inflight.find(key); it != st->inflight.end() && --it->second == 0) st->inflight.erase(it);
-    if (classic) --st->classic_running;
-  }
-  std::shared_ptr<State> st;
-  Key key;
-  bool classic;
-};
-
-// Under st.mu: admits a call to `function` or says why not.
-core::Expected<std::shared_ptr<Slot>, RuntimeError> admit_locked(const std::shared_ptr<State>& st, const Key& key,
-                                                                  const CompiledSpec& spec) {
-  auto& count = st->inflight[key];
-  if (spec.max_inflight > 0 && count >= spec.max_inflight) {
-    if (count == 0) st->inflight.erase(key);
-    return core::fail(error(RuntimeErrc::busy, "function " + key.second + "." + key.first + " already has " +
-                                                   std::to_string(spec.max_inflight) + " calls in flight (max_inflight)"));
-  }
-  const bool classic = spec.mode == Mode::classic;
-  if (classic && st->classic_running >= st->options.max_classic_processes) {
-    if (count == 0) st->inflight.erase(key);
-    return core::fail(error(RuntimeErrc::busy, "the gateway already runs " +
-                                                   std::to_string(st->options.max_classic_processes) +
-                                                   " classic function processes; retry later"));
-  }
-  ++count;
-  if (classic) ++st->classic_running;
-  return std::make_shared<Slot>(st, key, classic);
-}
-
-}  // namespace
-
 core::Expected<Runtime::Admission, RuntimeError> Runtime::admit(const std::string& ns, const std::string& name) {
   auto st = impl_->state;
   std::lock_guard lock(st->mu);
   auto it = st->functions.find({ns, name});
   if (it == st->functions.end()) return core::fail(error(RuntimeErrc::not_found, "no such function"));
-  auto slot = admit_locked(st, it->first, *it->second.spec);
+  auto slot = st->admissions->admit(*it->second.spec);
   if (!slot) return core::fail(std::move(slot).error());
   return Admission(std::move(*slot));
 }
@@ -989,7 +952,7 @@ asio::awaitable<core::Expected<ClassicResponse, RuntimeError>> Runtime::invoke_c
                                                                                         ClassicRequest request) {
   auto st = impl_->state;
   std::shared_ptr<const CompiledSpec> spec;
-  std::shared_ptr<Slot> slot;  // held until the process is done
+  std::shared_ptr<void> slot;  // held until the process is done
   {
     std::lock_guard lock(st->mu);
     if (st->stopping) co_return core::fail(error(RuntimeErrc::unavailable, "the runtime is shutting down"));
@@ -999,7 +962,7 @@ asio::awaitable<core::Expected<ClassicResponse, RuntimeError>> Runtime::invoke_c
     if (spec->mode != Mode::classic) {
       co_return core::fail(error(RuntimeErrc::wrong_mode, "the function runs in http mode"));
     }
-    auto admitted = admit_locked(st, it->first, *spec);
+    auto admitted = st->admissions->admit(*spec);
     if (!admitted) co_return core::fail(std::move(admitted).error());
     slot = std::move(*admitted);
   }
