@@ -20,7 +20,9 @@ class Admissions : public std::enable_shared_from_this<Admissions> {
   explicit Admissions(std::size_t max_classic_processes) : max_classic_processes_(max_classic_processes) {}
 
   // Admits a call to the function `spec` describes, or says why not (busy). The slot is held
-  // until the last copy of the pointer is gone; it keeps this object alive.
+  // until the last copy of the pointer is gone; it keeps this object alive. Callers may hold
+  // State::mu (so that the function cannot go between lookup and admission): this lock is only
+  // ever taken inside it, and releasing a slot takes this lock alone.
   core::Expected<std::shared_ptr<void>, RuntimeError> admit(const CompiledSpec& spec);
 
  private:
