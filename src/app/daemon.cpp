@@ -30,6 +30,7 @@
 #include "faasgate/platform/platform.hpp"
 #include "faasgate/provider/runtime.hpp"
 #include "faasgate/server/http_server.hpp"
+#include "faasgate/queue/sqlite_queue.hpp"
 #include "faasgate/store/sqlite_store.hpp"
 
 namespace faasgate::app {
@@ -197,6 +198,7 @@ class Daemon {
   std::unique_ptr<oauth::TokenExchange> exchange_;
   // open_state
   std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<queue::SqliteQueue> queue_;
   // start_functions
   std::unique_ptr<provider::Runtime> runtime_;
   std::unique_ptr<platform::Platform> platform_;
@@ -360,7 +362,7 @@ int Daemon::load_configuration() {
   return 0;
 }
 
-// The functions platform's state, in SQLite.
+// The functions platform's state and the async queue, in one SQLite file (a connection each).
 int Daemon::open_state() {
   auto store = store::SqliteStore::open(fs::path(o_.data_dir) / "faasgate.db", o_.data_dir);
   if (!store) {
@@ -368,7 +370,13 @@ int Daemon::open_state() {
     return 1;
   }
   store_ = std::move(*store);
-  if (auto released = store_->release_leases(); !released) {
+  auto async_queue = queue::SqliteQueue::open(fs::path(o_.data_dir) / "faasgate.db");
+  if (!async_queue) {
+    std::cerr << "faasgate serve: cannot open the async queue: " << async_queue.error().message << "\n";
+    return 1;
+  }
+  queue_ = std::move(*async_queue);
+  if (auto released = queue_->release_leases(); !released) {
     std::cerr << "faasgate serve: cannot recover the async queue: " << released.error().message << "\n";
     return 1;
   }
@@ -427,12 +435,12 @@ int Daemon::build_gateway() {
         metrics_.observe_invocation(name + "." + ns, status, seconds);
       });
   async_workers_ =
-      std::make_unique<api::AsyncWorkers>(io_, *store_, *invoker_, blocking_, clock_, outbound_, async_options_);
+      std::make_unique<api::AsyncWorkers>(io_, *queue_, *invoker_, blocking_, clock_, outbound_, async_options_);
   gateway_options_.version = kVersion;
   gateway_options_.commit = kCommit;
   gateway_ = std::make_unique<api::Gateway>(
-      gateway_options_, api::GatewayServices{state_, *exchange_, *auth_, *platform_, *invoker_, async_workers_.get(),
-                                             metrics_, blocking_, clock_, audit_.get()});
+      gateway_options_, api::GatewayServices{state_, *exchange_, *auth_, *platform_, *invoker_, *queue_,
+                                             async_workers_.get(), metrics_, blocking_, clock_, audit_.get()});
   reloader_ = std::make_unique<Reloader>(
       std::chrono::seconds(1),
       std::vector<Reloader::Chore>{[this] { platform_->flush_invocations(); },

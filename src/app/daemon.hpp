@@ -2,7 +2,7 @@
 // The gateway daemon's composition root: every part of a running gateway, built in dependency
 // order from the command line's options, run until SIGINT or SIGTERM, and stopped gracefully.
 // This is the one place that knows which implementation plugs into each seam: SqliteStore,
-// provider::Runtime, invoke::EmbeddedInvoker, http_client::CurlHttpClient.
+// queue::SqliteQueue, provider::Runtime, invoke::EmbeddedInvoker, http_client::CurlHttpClient.
 #include "serve_options.hpp"
 
 namespace faasgate::app {

@@ -27,9 +27,9 @@ asio::awaitable<std::invoke_result_t<F>> off_io(asio::thread_pool& pool, F f) {
 
 }  // namespace
 
-AsyncWorkers::AsyncWorkers(asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, asio::thread_pool& blocking,
+AsyncWorkers::AsyncWorkers(asio::io_context& io, queue::Queue& queue, invoke::FunctionInvoker& invoker, asio::thread_pool& blocking,
                            const core::Clock& clock, http_client::HttpClient& http, AsyncOptions options)
-    : io_(io), store_(store), invoker_(invoker), blocking_(blocking), clock_(clock), http_(http), options_(options) {}
+    : io_(io), queue_(queue), invoker_(invoker), blocking_(blocking), clock_(clock), http_(http), options_(options) {}
 
 void AsyncWorkers::start() {
   for (unsigned i = 0; i < options_.workers; ++i) {
@@ -54,7 +54,7 @@ std::chrono::seconds AsyncWorkers::backoff(std::uint32_t attempts) const {
 
 asio::awaitable<void> AsyncWorkers::run(std::shared_ptr<asio::steady_timer> timer) {
   while (!stopping_) {
-    auto leased = co_await off_io(blocking_, [&] { return store_.lease_calls(1, clock_.now(), options_.lease); });
+    auto leased = co_await off_io(blocking_, [&] { return queue_.lease_calls(1, clock_.now(), options_.lease); });
     if (!leased) {
       spdlog::error("async queue: cannot lease calls: {}", leased.error().message);
     } else if (!leased->empty()) {
@@ -63,7 +63,7 @@ asio::awaitable<void> AsyncWorkers::run(std::shared_ptr<asio::steady_timer> time
     } else if (completed_since_reclaim_.exchange(false)) {
       // Nothing due: the burst is drained (or waiting on retries), a good moment for the
       // vacuum's syncs. While calls keep coming the free pages are reused by new ones anyway.
-      if (auto reclaimed = co_await off_io(blocking_, [&] { return store_.reclaim_space(); }); !reclaimed) {
+      if (auto reclaimed = co_await off_io(blocking_, [&] { return queue_.reclaim_space(); }); !reclaimed) {
         spdlog::warn("async queue: cannot give the space of completed calls back: {}", reclaimed.error().message);
       }
     }
@@ -72,7 +72,7 @@ asio::awaitable<void> AsyncWorkers::run(std::shared_ptr<asio::steady_timer> time
   }
 }
 
-asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
+asio::awaitable<void> AsyncWorkers::handle(queue::AsyncCall call) {
   const std::string fn = call.function + "." + call.namespace_;
   if (!call.result_status) {
     invoke::Invocation invocation;
@@ -93,7 +93,7 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
       // not run, so it waits its turn in the queue instead of failing.
       auto when = clock_.now() + backoff(call.attempts);
       spdlog::info("async call {} to {}: the function is busy, retrying", call.id, fn);
-      if (auto kept = co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); }); !kept) {
+      if (auto kept = co_await off_io(blocking_, [&] { return queue_.retry_later(call.id, when); }); !kept) {
         // The lease runs out and the call is handed out again: late, not lost.
         spdlog::error("async call {}: cannot reschedule: {}", call.id, kept.error().message);
       }
@@ -104,7 +104,7 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
     call.result_headers.clear();
     for (const auto& field : response) call.result_headers.emplace_back(field.name_string(), field.value());
     call.duration_seconds = std::strtod(std::string(response["X-Duration-Seconds"]).c_str(), nullptr);
-    if (auto kept = co_await off_io(blocking_, [&] { return store_.record_result(call); }); !kept) {
+    if (auto kept = co_await off_io(blocking_, [&] { return queue_.record_result(call); }); !kept) {
       spdlog::error("async call {}: cannot record the result: {}", call.id, kept.error().message);
     }
     spdlog::info("async call {} to {}: status {}", call.id, fn, *call.result_status);
@@ -132,14 +132,14 @@ asio::awaitable<void> AsyncWorkers::handle(store::AsyncCall call) {
       } else {
         auto when = clock_.now() + backoff(call.attempts);
         spdlog::info("async call {} to {}: callback failed ({}), retrying", call.id, fn, outcome.error);
-        if (auto kept = co_await off_io(blocking_, [&] { return store_.retry_later(call.id, when); }); !kept) {
+        if (auto kept = co_await off_io(blocking_, [&] { return queue_.retry_later(call.id, when); }); !kept) {
           spdlog::error("async call {}: cannot reschedule: {}", call.id, kept.error().message);
         }
         co_return;
       }
     }
   }
-  if (auto done = co_await off_io(blocking_, [&] { return store_.complete(call.id); }); !done) {
+  if (auto done = co_await off_io(blocking_, [&] { return queue_.complete(call.id); }); !done) {
     spdlog::error("async call {}: cannot complete: {}", call.id, done.error().message);
   } else {
     completed_since_reclaim_ = true;

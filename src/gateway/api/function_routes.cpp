@@ -59,7 +59,7 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   if (!s_.invoker.exists(target->namespace_, target->name)) {
     co_return error_reply(http::status::not_found, "function " + target->name + "." + target->namespace_ + " not found");
   }
-  store::AsyncCall queued;
+  queue::AsyncCall queued;
   queued.id = core::unique_id();
   queued.function = target->name;
   queued.namespace_ = target->namespace_;
@@ -87,10 +87,10 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
                           "the body is larger than the async queue takes for one function (" + std::to_string(room) +
                               " bytes)");
   }
-  // 202 only once the call is durable: a crash after this point does not lose it. The store
+  // 202 only once the call is durable: a crash after this point does not lose it. The queue
   // checks the queue's limits in the same transaction as the insert.
-  auto stored = co_await blocking([&] { return s_.platform.store().enqueue(queued, limits); });
-  if (!stored && stored.error().code == store::StoreErrc::full) {
+  auto stored = co_await blocking([&] { return s_.queue.enqueue(queued, limits); });
+  if (!stored && stored.error().code == queue::QueueErrc::full) {
     auto reply = error_reply(http::status::too_many_requests, "cannot queue the call: " + stored.error().message);
     reply.response.set(http::field::retry_after, std::to_string(async.queue_full_retry_after.count()));
     co_return reply;

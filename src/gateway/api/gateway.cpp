@@ -333,7 +333,7 @@ asio::awaitable<Reply> Gateway::metrics(Call&) {
     for (const auto& f : *functions)
       gauges.replicas[f.deployment.service + "." + f.deployment.namespace_] = f.available_replicas;
   }
-  auto depth = co_await blocking([&] { return s_.platform.store().queue_depth(); });
+  auto depth = co_await blocking([&] { return s_.queue.depth(); });
   if (depth) gauges.queue_depth = *depth;
   co_return text_reply(http::status::ok, s_.metrics.render(gauges), "text/plain; version=0.0.4");
 }

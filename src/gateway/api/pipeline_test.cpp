@@ -21,6 +21,7 @@
 #include "faasgate/invoke/fake_invoker.hpp"
 #include "faasgate/jose/jwt.hpp"
 #include "faasgate/provider/fake_provider.hpp"
+#include "faasgate/queue/memory_queue.hpp"
 #include "faasgate/store/memory_store.hpp"
 
 namespace faasgate::api {
@@ -68,7 +69,7 @@ class PipelineTest : public ::testing::Test {
     dir_ = ::mkdtemp(dir);
     audit_ = std::make_unique<AuditLog>(AuditOptions{(dir_ / "audit.log").string(), "", core::Secret(""), 10}, outbound_);
     gateway_ = std::make_unique<Gateway>(GatewayOptions{kIss},
-                                         GatewayServices{state_, exchange_, auth_, platform_, invoker_, nullptr,
+                                         GatewayServices{state_, exchange_, auth_, platform_, invoker_, queue_, nullptr,
                                                          metrics_, blocking_, clock_, audit_.get()});
     EXPECT_TRUE(store_.create_namespace({"dev", {{"openfaas", "1"}}, {}}).has_value());
   }
@@ -131,6 +132,7 @@ class PipelineTest : public ::testing::Test {
   std::filesystem::path dir_;
   boost::asio::thread_pool blocking_{1};
   store::MemoryStore store_;
+  queue::MemoryQueue queue_;
   provider::FakeProvider provider_;
   platform::Platform platform_{store_, provider_};
   invoke::FakeInvoker invoker_;

@@ -12,6 +12,7 @@
 #include "faasgate/iam/action.hpp"
 #include "faasgate/invoke/fake_invoker.hpp"
 #include "faasgate/provider/fake_provider.hpp"
+#include "faasgate/queue/memory_queue.hpp"
 #include "faasgate/store/memory_store.hpp"
 
 namespace faasgate::api {
@@ -22,7 +23,7 @@ class RouteTableTest : public ::testing::Test {
   RouteTableTest() {
     gateway_ = std::make_unique<Gateway>(
         GatewayOptions{"http://127.0.0.1:8080"},
-        GatewayServices{state_, exchange_, auth_, *platform_, invoker_, nullptr, metrics_, blocking_, clock_, nullptr});
+        GatewayServices{state_, exchange_, auth_, *platform_, invoker_, queue_, nullptr, metrics_, blocking_, clock_, nullptr});
   }
   ~RouteTableTest() override {
     gateway_.reset();
@@ -31,6 +32,7 @@ class RouteTableTest : public ::testing::Test {
 
   boost::asio::thread_pool blocking_{1};
   store::MemoryStore store_;
+  queue::MemoryQueue queue_;
   provider::FakeProvider provider_;
   std::unique_ptr<platform::Platform> platform_ = std::make_unique<platform::Platform>(store_, provider_);
   Metrics metrics_;

@@ -13,8 +13,6 @@ Error from_store(const store::StoreError& e) {
     case store::StoreErrc::conflict: return {Errc::conflict, e.message};
     case store::StoreErrc::invalid: return {Errc::invalid, e.message};
     case store::StoreErrc::io: return {Errc::internal, e.message};
-    // Only enqueue() answers `full`, and the async route maps it (429) without the platform.
-    case store::StoreErrc::full: return {Errc::conflict, e.message};
   }
   return {Errc::internal, e.message};
 }

@@ -1,9 +1,9 @@
 #include "codec.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "faasgate/sqlite/stored_json.hpp"
 
 namespace faasgate::store::codec {
 
@@ -48,15 +48,6 @@ bool to_resources(const json::value* v, std::optional<model::Resources>& out) {
   return true;
 }
 
-std::optional<json::value> parse(std::string_view text) {
-  // Header values and labels may hold bytes that are not UTF-8 (HTTP obs-text): keep them as they are.
-  json::parse_options options;
-  options.allow_invalid_utf8 = true;
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec, {}, options);
-  if (ec) return std::nullopt;
-  return v;
-}
 
 }  // namespace
 
@@ -83,7 +74,7 @@ std::string encode_deployment(const model::FunctionDeployment& fn) {
 }
 
 std::optional<model::FunctionDeployment> decode_deployment(std::string_view text) {
-  auto v = parse(text);
+  auto v = sqlite::parse_stored_json(text);
   if (!v || !v->is_object()) return std::nullopt;
   const auto& o = v->get_object();
   model::FunctionDeployment fn;
@@ -120,29 +111,9 @@ std::optional<model::FunctionDeployment> decode_deployment(std::string_view text
 std::string encode_map(const std::map<std::string, std::string>& map) { return json::serialize(from_map(map)); }
 
 std::optional<std::map<std::string, std::string>> decode_map(std::string_view text) {
-  auto v = parse(text);
+  auto v = sqlite::parse_stored_json(text);
   std::map<std::string, std::string> out;
   if (!v || !v->is_object() || !to_map(&*v, out)) return std::nullopt;
-  return out;
-}
-
-std::string encode_pairs(const Pairs& pairs) {
-  json::array out;
-  for (const auto& [k, v] : pairs) out.push_back(json::array{json::string(k), json::string(v)});
-  return json::serialize(out);
-}
-
-std::optional<Pairs> decode_pairs(std::string_view text) {
-  auto v = parse(text);
-  if (!v || !v->is_array()) return std::nullopt;
-  Pairs out;
-  for (const auto& item : v->get_array()) {
-    if (!item.is_array() || item.get_array().size() != 2 || !item.get_array()[0].is_string() ||
-        !item.get_array()[1].is_string()) {
-      return std::nullopt;
-    }
-    out.emplace_back(std::string(item.get_array()[0].get_string()), std::string(item.get_array()[1].get_string()));
-  }
   return out;
 }
 

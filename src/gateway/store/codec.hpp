@@ -1,15 +1,13 @@
 #pragma once
 // The store's own JSON encoding of what it keeps as text columns: a function's deployment, a
-// namespace's labels and annotations, an async call's headers. This is a storage format, not the
-// wire format (api/wire.*): it changes only together with a migration. Decoding is strict about
+// namespace's labels and annotations. This is a storage format, not the wire format (api/wire.*):
+// it changes only together with a migration. Decoding is strict about
 // types (a row that does not decode is reported, never half-read) and tolerant of missing members
 // (an older row lacks what a newer version added).
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "faasgate/model/model.hpp"
 
@@ -20,9 +18,5 @@ std::optional<model::FunctionDeployment> decode_deployment(std::string_view json
 
 std::string encode_map(const std::map<std::string, std::string>& map);
 std::optional<std::map<std::string, std::string>> decode_map(std::string_view json);
-
-using Pairs = std::vector<std::pair<std::string, std::string>>;
-std::string encode_pairs(const Pairs& pairs);  // [[name, value], ...]: order and repeats kept
-std::optional<Pairs> decode_pairs(std::string_view json);
 
 }  // namespace faasgate::store::codec

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "test_dir.hpp"
+#include "test_support.hpp"
 
 namespace faasgate::store {
 namespace {
@@ -70,7 +70,7 @@ TEST(SecretBox, KnownAnswer) {
 }
 
 TEST(SecretBox, KeyFileIsCreatedPrivateAndReloaded) {
-  testing::TempDir dir;
+  sqlite::testing::TempDir dir;
   const auto path = dir.path() / "secret.key";
   EXPECT_FALSE(SecretBox::load_or_create_key(path, false));
   auto created = SecretBox::load_or_create_key(path, true);

@@ -1,27 +1,21 @@
 // What only SqliteStore promises: persistence, encryption at rest, the key file, migrations.
+// (The async queue's own file behaviour is in queue/sqlite_queue_test.cpp.)
 #include "faasgate/store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <thread>
 
 #include "faasgate/core/files.hpp"
 #include "secret_box.hpp"
-#include "test_dir.hpp"
+#include "test_support.hpp"
 
 namespace faasgate::store {
 namespace {
 
-using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 const core::Instant kT0 = core::from_unix(1'700'000'000);
 constexpr std::string_view kPlain = "correct-horse-battery-staple-4711";
@@ -40,30 +34,8 @@ class SqliteStoreTest : public ::testing::Test {
     return s ? std::move(*s) : nullptr;
   }
 
-  // Raw SQL on the database file, as an attacker with write access (or an older gateway) would.
-  void sql(const std::string& statement) {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
-    char* err = nullptr;
-    int rc = sqlite3_exec(raw, statement.c_str(), nullptr, nullptr, &err);
-    std::string message = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(raw);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  }
-  std::string scalar(const std::string& query) {
-    sqlite3* raw = nullptr;
-    EXPECT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(raw, query.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-      const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
-      out.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(raw);
-    return out;
-  }
+  void sql(const std::string& statement) { sqlite::testing::raw_sql(db(), statement); }
+  std::string scalar(const std::string& query) { return sqlite::testing::raw_scalar(db(), query); }
   std::string all_files_bytes() const {
     std::string out;
     for (const auto& entry : fs::directory_iterator(dir_.path())) {
@@ -73,19 +45,8 @@ class SqliteStoreTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
+  sqlite::testing::TempDir dir_;
 };
-
-AsyncCall call(std::string id) {
-  AsyncCall c;
-  c.id = std::move(id);
-  c.function = "echo";
-  c.namespace_ = "openfaas-fn";
-  c.path = "/x";
-  c.body = "payload";
-  c.enqueued_at = kT0;
-  return c;
-}
 
 TEST_F(SqliteStoreTest, EverythingSurvivesCloseAndReopen) {
   {
@@ -100,10 +61,6 @@ TEST_F(SqliteStoreTest, EverythingSurvivesCloseAndReopen) {
     ASSERT_TRUE(s->create_function(fn, kT0));
     ASSERT_TRUE(s->add_invocations("team", "echo", 9));
     ASSERT_TRUE(s->create_secret({"pw", "team"}, core::Secret(std::string(kPlain))));
-    ASSERT_TRUE(s->enqueue(call("queued"), {}));
-    ASSERT_TRUE(s->enqueue(call("leased"), {}));
-    ASSERT_TRUE(s->retry_later("queued", kT0 + 10s));
-    ASSERT_EQ(s->lease_calls(1, kT0, 60s)->size(), 1u);  // "leased"
   }
   auto s = open_ok();
   ASSERT_TRUE(s);
@@ -115,48 +72,6 @@ TEST_F(SqliteStoreTest, EverythingSurvivesCloseAndReopen) {
   EXPECT_EQ(fn->invocation_count, 9u);
   EXPECT_EQ(fn->created_at, kT0);
   EXPECT_EQ(s->secret_value({"pw", "team"})->reveal(), kPlain);
-  EXPECT_EQ(*s->queue_depth(), 2u);
-  // The lease survived the restart too, until release_leases() (which the gateway calls at start).
-  EXPECT_TRUE(s->lease_calls(10, kT0 + 1s, 60s)->empty());
-  ASSERT_TRUE(s->release_leases());
-  auto due = s->lease_calls(10, kT0 + 10s, 60s);
-  ASSERT_EQ(due->size(), 2u);
-  EXPECT_EQ((*due)[0].id, "leased");
-  EXPECT_EQ((*due)[1].id, "queued");
-  EXPECT_EQ((*due)[1].attempts, 1u);
-}
-
-// The durability promise: once enqueue() returned, kill -9 of the process does not lose the call.
-TEST_F(SqliteStoreTest, AnEnqueuedCallSurvivesKill9) {
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(ready[0]);
-    auto s = SqliteStore::open(db(), dir_.path());
-    if (!s || !(*s)->enqueue(call("survivor"), {})) ::_exit(1);
-    char ok = 'y';
-    (void)::write(ready[1], &ok, 1);
-    ::pause();  // killed here, with the connection still open and nothing closed cleanly
-    ::_exit(2);
-  }
-  ::close(ready[1]);
-  char got = 0;
-  ASSERT_EQ(::read(ready[0], &got, 1), 1);
-  ::close(ready[0]);
-  ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(status));
-
-  auto s = open_ok();
-  ASSERT_TRUE(s);
-  auto leased = s->lease_calls(1, kT0, 30s);
-  ASSERT_TRUE(leased);
-  ASSERT_EQ(leased->size(), 1u);
-  EXPECT_EQ(leased->front().id, "survivor");
-  EXPECT_EQ(leased->front().body, "payload");
 }
 
 TEST_F(SqliteStoreTest, PlaintextNeverReachesTheFiles) {
@@ -297,8 +212,6 @@ TEST_F(SqliteStoreTest, MigratesADatabaseFromAnOlderVersion) {
     fn.namespace_ = "team";
     ASSERT_TRUE(old->create_function(fn, kT0));
     ASSERT_TRUE(old->create_secret({"pw", "team"}, core::Secret(std::string(kPlain))));
-    // Version 1 had no queue.
-    EXPECT_EQ(old->enqueue(call("c"), {}).error().code, StoreErrc::io);
   }
   EXPECT_EQ(scalar("PRAGMA user_version"), "1");
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'async_calls'"), "0");
@@ -307,8 +220,8 @@ TEST_F(SqliteStoreTest, MigratesADatabaseFromAnOlderVersion) {
   EXPECT_EQ(*s->schema_version(), SqliteStore::latest_schema_version());
   EXPECT_TRUE(s->get_function("team", "echo"));
   EXPECT_EQ(s->secret_value({"pw", "team"})->reveal(), kPlain);
-  ASSERT_TRUE(s->enqueue(call("c"), {}));
-  EXPECT_EQ(s->lease_calls(1, kT0, 30s)->size(), 1u);
+  // The queue's table is the queue's (queue::SqliteQueue creates it): schema step 2 is empty now.
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'async_calls'"), "0");
   // Opening again is a no-op.
   s.reset();
   EXPECT_EQ(*open_ok()->schema_version(), SqliteStore::latest_schema_version());
@@ -342,89 +255,6 @@ TEST_F(SqliteStoreTest, UnopenableDatabaseIsAnIoError) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, StoreErrc::io);
   EXPECT_FALSE(SqliteStore::open(db(), dir_.path(), {.migrate_to = 0}));
-}
-
-// ---- the queue's disk space ----------------------------------------------------------------
-
-std::uintmax_t size_or_zero(const fs::path& p) {
-  std::error_code ec;
-  auto n = fs::file_size(p, ec);
-  return ec ? 0 : n;
-}
-
-// A burst of big calls, drained: the file gives the space back instead of staying at its
-// high-water mark (the database file and its WAL together, as `du` sees the data directory).
-TEST_F(SqliteStoreTest, DrainedQueueGivesItsSpaceBack) {
-  auto s = open_ok();
-  ASSERT_TRUE(s);
-  auto on_disk = [&] { return size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal")); };
-  const auto empty = on_disk();
-  constexpr int kCalls = 32;
-  for (int i = 0; i < kCalls; ++i) {
-    auto c = call("big-" + std::to_string(i));
-    c.body = std::string(256 * 1024, static_cast<char>('a' + i % 26));
-    ASSERT_TRUE(s->enqueue(c, {}));
-  }
-  ASSERT_GE(on_disk(), empty + 8u * 1024 * 1024);
-  for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(s->complete("big-" + std::to_string(i)));
-  ASSERT_TRUE(s->reclaim_space());
-  EXPECT_LT(on_disk(), empty + 1024 * 1024) << "a drained queue leaves no more than 1 MiB behind";
-  // Still a working database, in WAL mode.
-  ASSERT_TRUE(s->enqueue(call("after"), {}));
-  EXPECT_EQ(*s->queue_depth(), 1u);
-  EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
-}
-
-// A database made by a gateway from before auto_vacuum is converted once, when it is opened,
-// keeping everything in it; after that it gives space back as a new one does.
-TEST_F(SqliteStoreTest, ADatabaseWithoutAutoVacuumIsConvertedAtOpen) {
-  {
-    auto s = open_ok();
-    ASSERT_TRUE(s);
-    ASSERT_TRUE(s->create_secret({"pw", "openfaas-fn"}, core::Secret(std::string(kPlain))));
-    ASSERT_TRUE(s->enqueue(call("kept"), {}));
-  }
-  sql("PRAGMA auto_vacuum = NONE; VACUUM");
-  ASSERT_EQ(scalar("PRAGMA auto_vacuum"), "0") << "the database is now as an older gateway left it";
-  auto s = open_ok();
-  ASSERT_TRUE(s);
-  EXPECT_EQ(scalar("PRAGMA auto_vacuum"), "2");  // incremental
-  EXPECT_EQ(s->secret_value({"pw", "openfaas-fn"})->reveal(), kPlain);
-  EXPECT_EQ(*s->queue_depth(), 1u);
-  for (int i = 0; i < 16; ++i) {
-    auto c = call("big-" + std::to_string(i));
-    c.body = std::string(256 * 1024, 'x');
-    ASSERT_TRUE(s->enqueue(c, {}));
-  }
-  const auto full = size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal"));
-  for (int i = 0; i < 16; ++i) ASSERT_TRUE(s->complete("big-" + std::to_string(i)));
-  ASSERT_TRUE(s->reclaim_space());
-  EXPECT_LT(size_or_zero(db()) + size_or_zero(fs::path(db().string() + "-wal")), full / 2);
-}
-
-// The limits hold across connections too (another process on the same file, as a second
-// gateway would be): the count and the insert are one write transaction.
-TEST_F(SqliteStoreTest, QueueLimitsHoldAcrossConnections) {
-  auto a = open_ok();
-  auto b = open_ok();
-  ASSERT_TRUE(a && b);
-  QueueLimits limits;
-  limits.max_calls = 4;
-  std::atomic<int> accepted{0}, other{0};
-  auto run = [&](SqliteStore& s, const std::string& prefix) {
-    for (int i = 0; i < 10; ++i) {
-      auto r = s.enqueue(call(prefix + std::to_string(i)), limits);
-      if (r) ++accepted;
-      else if (r.error().code != StoreErrc::full) ++other;
-    }
-  };
-  std::thread ta([&] { run(*a, "a"); });
-  std::thread tb([&] { run(*b, "b"); });
-  ta.join();
-  tb.join();
-  EXPECT_EQ(accepted.load(), 4);
-  EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(*a->queue_depth(), 4u);
 }
 
 }  // namespace

@@ -2,16 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include <algorithm>
-#include <atomic>
 #include <memory>
-#include <set>
-#include <thread>
 
 #include "faasgate/store/memory_store.hpp"
 #include "faasgate/store/sqlite_store.hpp"
-#include "test_dir.hpp"
+#include "test_support.hpp"
 
 namespace faasgate::store {
 namespace {
@@ -36,7 +31,7 @@ class StoreContract : public ::testing::Test {
   StoreContract() : store_(Impl::make(dir_.path())) {}
   Store& store() { return *store_; }
 
-  testing::TempDir dir_;
+  sqlite::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
 };
 
@@ -72,21 +67,6 @@ model::FunctionDeployment full_deployment(std::string name, std::string ns = "op
   fn.read_only_root_filesystem = true;
   fn.replicas = 2;
   return fn;
-}
-
-AsyncCall make_call(std::string id, core::Instant at = kT0) {
-  AsyncCall c;
-  c.id = std::move(id);
-  c.function = "echo";
-  c.namespace_ = "openfaas-fn";
-  c.method = "PUT";
-  c.path = "/sub/path";
-  c.query = "a=1&b=2";
-  c.headers = {{"Content-Type", "text/plain"}, {"X-Dup", "1"}, {"X-Dup", "2"}, {"X-Obs", "caf\xe9"}};
-  c.body = std::string("bin\0ary\xff", 8);
-  c.callback_url = "http://127.0.0.1:9/cb";
-  c.enqueued_at = at;
-  return c;
 }
 
 // ---- namespaces ---------------------------------------------------------------------------
@@ -387,275 +367,6 @@ TYPED_TEST(StoreContract, SecretConflictsAndLimits) {
   EXPECT_EQ(code(big), StoreErrc::invalid);
   EXPECT_EQ(code(s.update_secret({"max", "openfaas-fn"}, core::Secret(std::string(kMaxSecretBytes + 1, 'x')))),
             StoreErrc::invalid);
-}
-
-// ---- the async queue ----------------------------------------------------------------------
-
-TYPED_TEST(StoreContract, QueueRoundTripsEveryField) {
-  auto& s = this->store();
-  const auto call = make_call("call-1");
-  ASSERT_TRUE(s.enqueue(call, {}));
-  EXPECT_EQ(*s.queue_depth(), 1u);
-  auto leased = s.lease_calls(10, kT0, 30s);
-  ASSERT_TRUE(leased) << leased.error().message;
-  ASSERT_EQ(leased->size(), 1u);
-  const auto& got = leased->front();
-  EXPECT_EQ(got.id, call.id);
-  EXPECT_EQ(got.function, call.function);
-  EXPECT_EQ(got.namespace_, call.namespace_);
-  EXPECT_EQ(got.method, call.method);
-  EXPECT_EQ(got.path, call.path);
-  EXPECT_EQ(got.query, call.query);
-  EXPECT_EQ(got.headers, call.headers);
-  EXPECT_EQ(got.body, call.body);
-  EXPECT_EQ(got.callback_url, call.callback_url);
-  EXPECT_EQ(got.enqueued_at, call.enqueued_at);
-  EXPECT_EQ(got.attempts, 0u);
-  EXPECT_FALSE(got.result_status);
-  EXPECT_TRUE(got.result_body.empty());
-  EXPECT_TRUE(got.result_headers.empty());
-
-  auto dup = s.enqueue(call, {});
-  EXPECT_EQ(code(dup), StoreErrc::already_exists);
-  EXPECT_EQ(code(s.enqueue(make_call(""), {})), StoreErrc::invalid);
-}
-
-TYPED_TEST(StoreContract, LeaseHandsOutOnceUntilItExpires) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.enqueue(make_call("c1"), {}));
-  EXPECT_TRUE(s.lease_calls(10, kT0 - 1s, 30s)->empty());  // not due before it was enqueued
-  ASSERT_EQ(s.lease_calls(10, kT0, 30s)->size(), 1u);
-  EXPECT_TRUE(s.lease_calls(10, kT0, 30s)->empty());
-  EXPECT_TRUE(s.lease_calls(10, kT0 + 29s, 30s)->empty());
-  EXPECT_EQ(*s.queue_depth(), 1u);  // leased calls still count
-  auto again = s.lease_calls(10, kT0 + 30s, 30s);  // lease_until <= now: expired
-  ASSERT_EQ(again->size(), 1u);
-  EXPECT_EQ(again->front().id, "c1");
-  EXPECT_TRUE(s.lease_calls(10, kT0 + 59s, 30s)->empty());
-  ASSERT_TRUE(s.complete("c1"));
-  EXPECT_EQ(*s.queue_depth(), 0u);
-  EXPECT_TRUE(s.lease_calls(10, kT0 + 3600s, 30s)->empty());
-  EXPECT_EQ(code(s.complete("c1")), StoreErrc::not_found);
-}
-
-TYPED_TEST(StoreContract, LeaseOrderAndLimits) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.enqueue(make_call("late", kT0 + 2s), {}));
-  ASSERT_TRUE(s.enqueue(make_call("b", kT0), {}));
-  ASSERT_TRUE(s.enqueue(make_call("a", kT0), {}));  // same second as b, enqueued after it
-  EXPECT_TRUE(s.lease_calls(0, kT0 + 10s, 30s)->empty());
-  EXPECT_EQ(code(s.lease_calls(1, kT0, 0s)), StoreErrc::invalid);
-  auto first = s.lease_calls(2, kT0 + 10s, 30s);
-  ASSERT_EQ(first->size(), 2u);
-  EXPECT_EQ((*first)[0].id, "b");
-  EXPECT_EQ((*first)[1].id, "a");
-  auto rest = s.lease_calls(2, kT0 + 10s, 30s);
-  ASSERT_EQ(rest->size(), 1u);
-  EXPECT_EQ((*rest)[0].id, "late");
-}
-
-TYPED_TEST(StoreContract, RecordResultRetryAndComplete) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.enqueue(make_call("c1"), {}));
-  auto leased = s.lease_calls(1, kT0, 30s);
-  ASSERT_EQ(leased->size(), 1u);
-  auto call = leased->front();
-  call.result_status = 202;
-  call.result_body = std::string("out\0put", 7);
-  call.result_headers = {{"Content-Type", "application/json"}, {"X-Duration-Seconds", "0.25"}};
-  call.duration_seconds = 0.25;
-  ASSERT_TRUE(s.record_result(call));
-  EXPECT_TRUE(s.lease_calls(1, kT0 + 1s, 30s)->empty());  // still leased
-
-  ASSERT_TRUE(s.retry_later("c1", kT0 + 100s));
-  EXPECT_TRUE(s.lease_calls(1, kT0 + 99s, 30s)->empty());  // lease cleared but not due yet
-  auto retried = s.lease_calls(1, kT0 + 100s, 30s);
-  ASSERT_EQ(retried->size(), 1u);
-  const auto& got = retried->front();
-  EXPECT_EQ(got.attempts, 1u);
-  ASSERT_TRUE(got.result_status);
-  EXPECT_EQ(*got.result_status, 202u);
-  EXPECT_EQ(got.result_body, call.result_body);
-  EXPECT_EQ(got.result_headers, call.result_headers);
-  EXPECT_DOUBLE_EQ(got.duration_seconds, 0.25);
-  EXPECT_EQ(got.body, make_call("c1").body);  // the request is kept too
-
-  ASSERT_TRUE(s.retry_later("c1", kT0 + 200s));
-  EXPECT_EQ(s.lease_calls(1, kT0 + 200s, 30s)->front().attempts, 2u);
-  ASSERT_TRUE(s.complete("c1"));
-  EXPECT_EQ(*s.queue_depth(), 0u);
-  EXPECT_EQ(code(s.record_result(call)), StoreErrc::not_found);
-  EXPECT_EQ(code(s.retry_later("c1", kT0)), StoreErrc::not_found);
-}
-
-TYPED_TEST(StoreContract, ReleaseLeasesMakesLeasedCallsDue) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.enqueue(make_call("c1"), {}));
-  ASSERT_TRUE(s.enqueue(make_call("c2"), {}));
-  ASSERT_TRUE(s.retry_later("c2", kT0 + 500s));
-  ASSERT_EQ(s.lease_calls(10, kT0, 300s)->size(), 1u);
-  ASSERT_TRUE(s.release_leases());
-  auto again = s.lease_calls(10, kT0 + 1s, 1000s);
-  ASSERT_EQ(again->size(), 1u);
-  EXPECT_EQ(again->front().id, "c1");
-  EXPECT_TRUE(s.lease_calls(10, kT0 + 499s, 1000s)->empty());  // a retry's due time is kept
-  EXPECT_EQ(s.lease_calls(10, kT0 + 500s, 1000s)->size(), 1u);
-}
-
-TYPED_TEST(StoreContract, ConcurrentWorkersLeaseEachCallOnce) {
-  auto& s = this->store();
-  constexpr int kCalls = 60;
-  for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(s.enqueue(make_call("call-" + std::to_string(i)), {}));
-  std::mutex mu;
-  std::multiset<std::string> seen;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < 4; ++w) {
-    workers.emplace_back([&] {
-      while (true) {
-        auto got = s.lease_calls(2, kT0, 300s);
-        if (!got) {
-          ++failures;
-          return;
-        }
-        if (got->empty()) return;
-        for (const auto& c : *got) {
-          {
-            std::lock_guard lock(mu);
-            seen.insert(c.id);
-          }
-          if (!s.complete(c.id)) ++failures;
-        }
-      }
-    });
-  }
-  for (auto& t : workers) t.join();
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kCalls));
-  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), static_cast<std::size_t>(kCalls));
-  EXPECT_EQ(*s.queue_depth(), 0u);
-}
-
-// ---- the async queue's bounds (QueueLimits) -----------------------------------------------
-
-AsyncCall sized_call(std::string id, std::size_t body_bytes, std::string function = "echo",
-                     std::string ns = "openfaas-fn") {
-  auto c = make_call(std::move(id));
-  c.function = std::move(function);
-  c.namespace_ = std::move(ns);
-  c.body = std::string(body_bytes, 'b');
-  return c;
-}
-
-template <class T>
-std::string message(const Result<T>& r) {
-  return r ? std::string() : r.error().message;
-}
-
-TYPED_TEST(StoreContract, QueueCallLimitRefusesBeyondItAndCompletingFreesRoom) {
-  auto& s = this->store();
-  QueueLimits limits;
-  limits.max_calls = 3;
-  for (const char* id : {"c1", "c2", "c3"}) ASSERT_TRUE(s.enqueue(make_call(id), limits));
-  auto refused = s.enqueue(make_call("c4"), limits);
-  EXPECT_EQ(code(refused), StoreErrc::full);
-  EXPECT_NE(message(refused).find("3 calls"), std::string::npos) << message(refused);
-  EXPECT_EQ(*s.queue_depth(), 3u) << "a refused call is not stored";
-  // A leased call still holds its place: its row is there until it completes.
-  ASSERT_EQ(s.lease_calls(1, kT0, 30s)->size(), 1u);
-  EXPECT_EQ(code(s.enqueue(make_call("c4"), limits)), StoreErrc::full);
-  ASSERT_TRUE(s.complete("c1"));
-  ASSERT_TRUE(s.enqueue(make_call("c4"), limits)) << "completing a call frees its place";
-  EXPECT_EQ(code(s.enqueue(make_call("c5"), limits)), StoreErrc::full);
-  EXPECT_TRUE(s.enqueue(make_call("c5"), {})) << "the limits are the caller's, per enqueue";
-}
-
-TYPED_TEST(StoreContract, QueueByteLimitCountsBodiesAndResults) {
-  auto& s = this->store();
-  QueueLimits limits;
-  limits.max_bytes = 100;
-  ASSERT_TRUE(s.enqueue(sized_call("a", 60), limits));
-  auto refused = s.enqueue(sized_call("b", 41), limits);
-  EXPECT_EQ(code(refused), StoreErrc::full);
-  EXPECT_NE(message(refused).find("100 bytes"), std::string::npos) << message(refused);
-  ASSERT_TRUE(s.enqueue(sized_call("b", 40), limits)) << "exactly at the limit is within it";
-  EXPECT_EQ(code(s.enqueue(sized_call("c", 1), limits)), StoreErrc::full);
-  ASSERT_TRUE(s.enqueue(sized_call("empty", 0), limits)) << "an empty body takes no bytes";
-  ASSERT_TRUE(s.complete("b"));
-  ASSERT_TRUE(s.enqueue(sized_call("c", 30), limits));
-  // A result kept for its callback takes room too: 60 + 30 in bodies, + 10 of result is 100.
-  auto leased = s.lease_calls(10, kT0, 30s);
-  ASSERT_TRUE(leased);
-  auto with_result = *std::find_if(leased->begin(), leased->end(), [](const AsyncCall& c) { return c.id == "a"; });
-  with_result.result_status = 200;
-  with_result.result_body = std::string(10, 'r');
-  ASSERT_TRUE(s.record_result(with_result));
-  EXPECT_EQ(code(s.enqueue(sized_call("d", 1), limits)), StoreErrc::full);
-  ASSERT_TRUE(s.complete("a"));
-  EXPECT_TRUE(s.enqueue(sized_call("d", 70), limits));
-}
-
-TYPED_TEST(StoreContract, QueuePerFunctionLimitsLeaveOtherFunctionsRoom) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.create_namespace({"team", {}, {}}));
-  QueueLimits limits;
-  limits.max_calls_per_function = 2;
-  limits.max_bytes_per_function = 50;
-  ASSERT_TRUE(s.enqueue(sized_call("e1", 10, "echo"), limits));
-  ASSERT_TRUE(s.enqueue(sized_call("e2", 10, "echo"), limits));
-  auto calls = s.enqueue(sized_call("e3", 10, "echo"), limits);
-  EXPECT_EQ(code(calls), StoreErrc::full);
-  EXPECT_NE(message(calls).find("echo"), std::string::npos) << "the message names the function";
-  EXPECT_NE(message(calls).find("2 calls"), std::string::npos) << message(calls);
-  // Another function, and the same name in another namespace, have their own room.
-  ASSERT_TRUE(s.enqueue(sized_call("o1", 10, "other"), limits));
-  ASSERT_TRUE(s.enqueue(sized_call("t1", 10, "echo", "team"), limits));
-  // Bytes, per function.
-  auto bytes = s.enqueue(sized_call("o2", 41, "other"), limits);
-  EXPECT_EQ(code(bytes), StoreErrc::full);
-  EXPECT_NE(message(bytes).find("50 bytes"), std::string::npos) << message(bytes);
-  ASSERT_TRUE(s.enqueue(sized_call("o2", 40, "other"), limits));
-  ASSERT_TRUE(s.complete("e1"));
-  EXPECT_TRUE(s.enqueue(sized_call("e3", 10, "echo"), limits));
-  EXPECT_EQ(*s.queue_depth(), 5u);
-}
-
-// The check and the insert are one step: of many enqueues racing for the last places, exactly
-// as many as there are places get in.
-TYPED_TEST(StoreContract, ConcurrentEnqueuesNeverOvershootALimit) {
-  auto& s = this->store();
-  QueueLimits limits;
-  limits.max_calls = 5;
-  std::atomic<int> accepted{0}, full{0}, other{0};
-  std::vector<std::thread> callers;
-  for (int t = 0; t < 8; ++t) {
-    callers.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) {
-        auto r = s.enqueue(make_call("t" + std::to_string(t) + "-" + std::to_string(i)), limits);
-        if (r) ++accepted;
-        else if (r.error().code == StoreErrc::full) ++full;
-        else ++other;
-      }
-    });
-  }
-  for (auto& t : callers) t.join();
-  EXPECT_EQ(accepted.load(), 5);
-  EXPECT_EQ(full.load(), 35);
-  EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(*s.queue_depth(), 5u);
-}
-
-TYPED_TEST(StoreContract, ReclaimSpaceKeepsQueuedCalls) {
-  auto& s = this->store();
-  ASSERT_TRUE(s.enqueue(sized_call("gone", 4096), {}));
-  ASSERT_TRUE(s.enqueue(sized_call("kept", 4096), {}));
-  ASSERT_TRUE(s.complete("gone"));
-  ASSERT_TRUE(s.reclaim_space());
-  ASSERT_TRUE(s.reclaim_space()) << "with nothing to give back, too";
-  auto leased = s.lease_calls(10, kT0, 30s);
-  ASSERT_EQ(leased->size(), 1u);
-  EXPECT_EQ(leased->front().id, "kept");
-  EXPECT_EQ(leased->front().body, std::string(4096, 'b'));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #pragma once
-// Runs queued asynchronous invocations: leases them from the store, invokes the function, keeps
+// Runs queued asynchronous invocations: leases them from the queue, invokes the function, keeps
 // the result, POSTs it to the callback (retrying with backoff) and only then completes the call.
 // At-least-once: a call leased by a gateway that died is leased again once its lease expires, and
 // a gateway releases the leases of its predecessor at start. Callbacks are sent through the
@@ -17,7 +17,7 @@
 #include "faasgate/core/clock.hpp"
 #include "faasgate/http_client/address_policy.hpp"
 #include "faasgate/http_client/http_client.hpp"
-#include "faasgate/store/store.hpp"
+#include "faasgate/queue/queue.hpp"
 
 namespace faasgate::api {
 
@@ -35,7 +35,7 @@ struct AsyncOptions {
   // disk. 256 MiB in all is 256 calls at the 1 MiB body limit, or 10,000 calls (the count cap)
   // of 26 KiB; a function gets at most a quarter of the bytes and a tenth of the calls, so that
   // one flooded function leaves the others room.
-  store::QueueLimits queue_limits{.max_calls = 10'000,
+  queue::QueueLimits queue_limits{.max_calls = 10'000,
                                   .max_bytes = 256ull << 20,
                                   .max_calls_per_function = 1'000,
                                   .max_bytes_per_function = 64ull << 20};
@@ -46,7 +46,7 @@ struct AsyncOptions {
 
 class AsyncWorkers {
  public:
-  AsyncWorkers(boost::asio::io_context& io, store::Store& store, invoke::FunctionInvoker& invoker, boost::asio::thread_pool& blocking,
+  AsyncWorkers(boost::asio::io_context& io, queue::Queue& queue, invoke::FunctionInvoker& invoker, boost::asio::thread_pool& blocking,
                const core::Clock& clock, http_client::HttpClient& http, AsyncOptions options = {});
   void start();
   void stop();   // workers finish the call in hand and exit
@@ -56,11 +56,11 @@ class AsyncWorkers {
 
  private:
   boost::asio::awaitable<void> run(std::shared_ptr<boost::asio::steady_timer> timer);
-  boost::asio::awaitable<void> handle(store::AsyncCall call);
+  boost::asio::awaitable<void> handle(queue::AsyncCall call);
   std::chrono::seconds backoff(std::uint32_t attempts) const;
 
   boost::asio::io_context& io_;
-  store::Store& store_;
+  queue::Queue& queue_;
   invoke::FunctionInvoker& invoker_;
   boost::asio::thread_pool& blocking_;
   const core::Clock& clock_;
@@ -68,7 +68,7 @@ class AsyncWorkers {
   AsyncOptions options_;
   std::atomic<bool> stopping_{false};
   // Set by a worker that completed a call; the first worker to find the queue idle afterwards
-  // has the store give the space back (batched: once per burst, not once per call).
+  // has the queue give the space back (batched: once per burst, not once per call).
   std::atomic<bool> completed_since_reclaim_{false};
   std::vector<std::shared_ptr<boost::asio::steady_timer>> timers_;
 };

@@ -18,6 +18,7 @@
 #include "faasgate/jose/jwk.hpp"
 #include "faasgate/oauth/exchange.hpp"
 #include "faasgate/platform/platform.hpp"
+#include "faasgate/queue/queue.hpp"
 
 namespace faasgate::api {
 
@@ -58,6 +59,7 @@ struct GatewayServices {
   access::Authenticator& auth;
   platform::Platform& platform;
   invoke::FunctionInvoker& invoker;
+  queue::Queue& queue;  // the async calls: /async-function enqueues, metrics reads the depth
   AsyncWorkers* async_workers;  // may be null (tests)
   Metrics& metrics;
   boost::asio::thread_pool& blocking;

@@ -34,33 +34,16 @@ class MemoryStore final : public Store {
   Result<std::vector<model::SecretRef>> list_secrets(const std::string& ns) override;
   Result<core::Secret> secret_value(const model::SecretRef& ref) override;
 
-  Result<void> enqueue(const AsyncCall& call, const QueueLimits& limits) override;
-  Result<std::vector<AsyncCall>> lease_calls(std::size_t max, core::Instant now, std::chrono::seconds lease) override;
-  Result<void> record_result(const AsyncCall& call) override;
-  Result<void> retry_later(const std::string& id, core::Instant when) override;
-  Result<void> complete(const std::string& id) override;
-  Result<std::size_t> queue_depth() override;
-  Result<void> release_leases() override;
-  Result<void> reclaim_space() override;
   Result<void> add_revocation(const Revocation& revocation) override;
   Result<std::vector<Revocation>> list_revocations() override;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (namespace, name)
-  struct Queued {
-    AsyncCall call;
-    std::uint64_t seq = 0;
-    core::Instant due_at{};
-    std::optional<core::Instant> lease_until;
-  };
-
   std::mutex mu_;
   std::map<std::string, model::Namespace> namespaces_;
   std::map<Key, model::FunctionStatus> functions_;
   std::map<Key, core::Secret> secrets_;
-  std::map<std::string, Queued> calls_;
   std::map<std::pair<Revocation::Kind, std::string>, Revocation> revocations_;  // key: kind, "issuer\nvalue"
-  std::uint64_t next_seq_ = 0;
 };
 
 }  // namespace faasgate::store

@@ -2,8 +2,10 @@
 // SqliteStore: the gateway's state in one SQLite file (<data-dir>/faasgate.db), secret values
 // encrypted at rest with a key in <data-dir>/secret.key (see secret_box.hpp).
 //
-// Durability: WAL journal with synchronous=FULL, so a commit is fsynced before it returns: an
-// accepted async call survives kill -9 of the gateway and also a power cut.
+// The file is shared: queue::SqliteQueue keeps the async queue in it, on a connection of its own
+// (sqlite/database.hpp gives both the same settings); the store knows nothing of the queue's tables.
+// Durability: WAL journal with synchronous=FULL, so a commit is fsynced before it returns: it
+// survives kill -9 of the gateway and also a power cut.
 // Thread-safety: one connection behind a mutex (SQLite serialises writers anyway; the gateway's
 // calls are short), with prepared statements cached on that connection.
 // Schema: PRAGMA user_version counts the migration steps applied; open() applies the missing
@@ -61,14 +63,6 @@ class SqliteStore final : public Store {
   Result<std::vector<model::SecretRef>> list_secrets(const std::string& ns) override;
   Result<core::Secret> secret_value(const model::SecretRef& ref) override;
 
-  Result<void> enqueue(const AsyncCall& call, const QueueLimits& limits) override;
-  Result<std::vector<AsyncCall>> lease_calls(std::size_t max, core::Instant now, std::chrono::seconds lease) override;
-  Result<void> record_result(const AsyncCall& call) override;
-  Result<void> retry_later(const std::string& id, core::Instant when) override;
-  Result<void> complete(const std::string& id) override;
-  Result<std::size_t> queue_depth() override;
-  Result<void> release_leases() override;
-  Result<void> reclaim_space() override;
   Result<void> add_revocation(const Revocation& revocation) override;
   Result<std::vector<Revocation>> list_revocations() override;
 
