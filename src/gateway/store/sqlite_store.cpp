@@ -54,7 +54,8 @@ CREATE TABLE meta (
   value BLOB NOT NULL
 ) STRICT;
 )sql",
-    // 2: was the async queue's table (async_calls). The queue is a module of its own now:
+    // 2: was the async queue's table (async_calls) - the one step ever emptied, and it changes
+    // no database's result. The queue is a module of its own now:
     // queue::SqliteQueue creates that table in this file, with the same columns and `IF NOT
     // EXISTS`, so a database that ran this step keeps its queued calls and a new one gets the
     // table from the queue. The step stays, empty, so that the version numbers keep their meaning.
