@@ -16,7 +16,7 @@
 #include <optional>
 #include <thread>
 
-#include "faasgate/api/async_worker.hpp"
+#include "faasgate/queue/async_worker.hpp"
 #include "faasgate/api/gateway.hpp"
 #include "admin_password.hpp"
 #include "reloader.hpp"
@@ -174,7 +174,7 @@ class Daemon {
   std::optional<asio::ip::tcp::endpoint> metrics_endpoint_;
   server::Limits limits_;
   oidc::KeyCacheOptions cache_options_;
-  api::AsyncOptions async_options_;
+  queue::AsyncOptions async_options_;
   // open_data_dir: one gateway per data dir
   std::optional<core::FileLock> data_dir_lock_;
   // bind_listeners. Connections: an event loop per thread (server/event_loops.hpp). The control
@@ -208,7 +208,7 @@ class Daemon {
   invoke::UpstreamPool upstreams_;
   api::Metrics metrics_;
   std::unique_ptr<invoke::EmbeddedInvoker> invoker_;
-  std::unique_ptr<api::AsyncWorkers> async_workers_;
+  std::unique_ptr<queue::AsyncWorkers> async_workers_;
   std::unique_ptr<Reloader> reloader_;
 };
 
@@ -435,7 +435,7 @@ int Daemon::build_gateway() {
         metrics_.observe_invocation(name + "." + ns, status, seconds);
       });
   async_workers_ =
-      std::make_unique<api::AsyncWorkers>(io_, *queue_, *invoker_, blocking_, clock_, outbound_, async_options_);
+      std::make_unique<queue::AsyncWorkers>(io_, *queue_, *invoker_, blocking_, clock_, outbound_, async_options_);
   gateway_options_.version = kVersion;
   gateway_options_.commit = kCommit;
   gateway_ = std::make_unique<api::Gateway>(

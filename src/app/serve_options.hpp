@@ -18,7 +18,7 @@ struct ServeOptions {
   unsigned threads = 0;
   unsigned busy_poll_us = 0;
   std::string callback_deny;
-  // The async queue's bounds (api::AsyncOptions explains the defaults).
+  // The async queue's bounds (queue::AsyncOptions explains the defaults).
   std::uint64_t async_max_body = 1 << 20;
   std::uint64_t async_max_queued = 10'000;
   std::uint64_t async_max_queued_bytes = 256ull << 20;

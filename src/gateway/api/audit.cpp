@@ -13,7 +13,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "callback.hpp"
+#include "faasgate/queue/callback.hpp"
 #include "faasgate/core/openssl.hpp"
 
 namespace faasgate::api {
@@ -119,12 +119,12 @@ void AuditLog::deliver() {
       body = std::move(queue_.front());
       queue_.pop_front();
     }
-    CallbackRequest request{options_.webhook_url,
+    queue::CallbackRequest request{options_.webhook_url,
                             {{"Content-Type", "application/json"},
                              {"X-Openfaas-Signature-256", sign_webhook_body(options_.webhook_secret, body)}},
                             body,
                             std::chrono::seconds(5)};
-    auto outcome = post_callback(http_, request);
+    auto outcome = queue::post_callback(http_, request);
     if (!outcome.delivered) spdlog::warn("audit webhook: {}", outcome.error);
   }
 }

@@ -1,8 +1,8 @@
 // /function/{name}[.{ns}][/path] and /async-function/...: invoking functions.
 #include <boost/json/serialize.hpp>
 
-#include "faasgate/api/async_worker.hpp"
-#include "callback.hpp"
+#include "faasgate/queue/async_worker.hpp"
+#include "faasgate/queue/callback.hpp"
 #include "gateway_impl.hpp"
 #include "faasgate/core/unique_id.hpp"
 
@@ -68,9 +68,9 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   queued.query = std::string(call.query);
   queued.callback_url = std::string(call.request["X-Callback-Url"]);
   if (!queued.callback_url.empty()) {
-    static const AddressPolicy default_policy;
+    static const http_client::AddressPolicy default_policy;
     const auto& policy = s_.async_workers ? s_.async_workers->callback_addresses() : default_policy;
-    if (auto why = refuse_callback_url(queued.callback_url, policy)) co_return error_reply(http::status::bad_request, *why);
+    if (auto why = queue::refuse_callback_url(queued.callback_url, policy)) co_return error_reply(http::status::bad_request, *why);
   }
   for (const auto& field : call.request) {
     if (field.name() == http::field::authorization || field.name() == http::field::connection) continue;
@@ -78,7 +78,7 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   }
   queued.body = std::move(call.request.body());
   queued.enqueued_at = s_.clock.now();
-  static const AsyncOptions default_async;
+  static const queue::AsyncOptions default_async;
   const auto& async = s_.async_workers ? s_.async_workers->options() : default_async;
   const auto& limits = async.queue_limits;
   // A body no drained queue could take is refused for good (413), not "later" (429).

@@ -20,9 +20,11 @@
 #include "faasgate/platform/platform.hpp"
 #include "faasgate/queue/queue.hpp"
 
-namespace faasgate::api {
-
+namespace faasgate::queue {
 class AsyncWorkers;
+}  // namespace faasgate::queue
+
+namespace faasgate::api {
 
 // Everything that reloads (IAM objects, trusted issuers, signing keys), as one snapshot.
 struct GatewayState {
@@ -60,7 +62,7 @@ struct GatewayServices {
   platform::Platform& platform;
   invoke::FunctionInvoker& invoker;
   queue::Queue& queue;  // the async calls: /async-function enqueues, metrics reads the depth
-  AsyncWorkers* async_workers;  // may be null (tests)
+  queue::AsyncWorkers* async_workers;  // may be null (tests)
   Metrics& metrics;
   boost::asio::thread_pool& blocking;
   const core::Clock& clock;

@@ -66,8 +66,6 @@ class Platform {
 
   // The functions' output (GET /system/logs).
   const provider::LogSource& logs() const noexcept { return provider_.logs(); }
-  // The async queue, until it leaves the store for a seam of its own.
-  store::Store& store() noexcept { return store_; }
 
  private:
   Result<provider::FunctionSpec> spec_for(const model::FunctionDeployment& fn);

@@ -1,4 +1,4 @@
-#include "callback.hpp"
+#include "faasgate/queue/callback.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -20,7 +20,7 @@
 #include "faasgate/http_client/curl_http_client.hpp"
 #include "faasgate/http_client/fake_http_client.hpp"
 
-namespace faasgate::api {
+namespace faasgate::queue {
 namespace {
 
 using http_client::refuse_resolved;
@@ -297,4 +297,4 @@ TEST_F(CallbackThroughTheClient, ARefusedAddressIsRefusedATransportErrorIsRetrie
 }
 
 }  // namespace
-}  // namespace faasgate::api
+}  // namespace faasgate::queue

@@ -1,10 +1,10 @@
-#include "callback.hpp"
+#include "faasgate/queue/callback.hpp"
 
 #include <sys/socket.h>
 
 #include <boost/url/parse.hpp>
 
-namespace faasgate::api {
+namespace faasgate::queue {
 
 namespace {
 
@@ -78,4 +78,4 @@ CallbackOutcome post_callback(http_client::HttpClient& client, const CallbackReq
   return outcome;
 }
 
-}  // namespace faasgate::api
+}  // namespace faasgate::queue

@@ -13,7 +13,7 @@
 #include "faasgate/http_client/address_policy.hpp"
 #include "faasgate/http_client/http_client.hpp"
 
-namespace faasgate::api {
+namespace faasgate::queue {
 
 // The policy api applies to callbacks (--callback-deny): the client's.
 using http_client::AddressPolicy;
@@ -41,4 +41,4 @@ CallbackOutcome post_callback(http_client::HttpClient& client, const CallbackReq
 // every address it resolves to then; the client connects only to those checked addresses.
 std::optional<std::string> refuse_callback_url(std::string_view url, const AddressPolicy& policy);
 
-}  // namespace faasgate::api
+}  // namespace faasgate::queue

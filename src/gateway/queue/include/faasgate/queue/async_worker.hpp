@@ -19,7 +19,7 @@
 #include "faasgate/http_client/http_client.hpp"
 #include "faasgate/queue/queue.hpp"
 
-namespace faasgate::api {
+namespace faasgate::queue {
 
 struct AsyncOptions {
   unsigned workers = 4;
@@ -73,4 +73,4 @@ class AsyncWorkers {
   std::vector<std::shared_ptr<boost::asio::steady_timer>> timers_;
 };
 
-}  // namespace faasgate::api
+}  // namespace faasgate::queue

@@ -1,4 +1,4 @@
-#include "faasgate/api/async_worker.hpp"
+#include "faasgate/queue/async_worker.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,9 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "callback.hpp"
+#include "faasgate/queue/callback.hpp"
 
-namespace faasgate::api {
+namespace faasgate::queue {
 
 namespace asio = boost::asio;
 namespace http = server::http;
@@ -146,4 +146,4 @@ asio::awaitable<void> AsyncWorkers::handle(queue::AsyncCall call) {
   }
 }
 
-}  // namespace faasgate::api
+}  // namespace faasgate::queue
