@@ -16,10 +16,9 @@
 #include <fstream>
 #include <thread>
 
-#include "faasgate/core/form.hpp"
 #include "faasgate/core/base64.hpp"
+#include "faasgate/core/form.hpp"
 #include "faasgate/core/openssl.hpp"
-#include "gateway_process.hpp"
 #include "faasgate/http_client/http_client.hpp"
 #include "faasgate/iam/engine.hpp"
 #include "faasgate/iam/loader.hpp"
@@ -27,10 +26,11 @@
 #include "faasgate/jose/jwk.hpp"
 #include "faasgate/jose/jwt.hpp"
 #include "faasgate/jose/prepared_context.hpp"
-#include "load.hpp"
 #include "faasgate/oauth/exchange.hpp"
 #include "faasgate/oidc/issuers.hpp"
 #include "faasgate/oidc/key_cache.hpp"
+#include "gateway_process.hpp"
+#include "load.hpp"
 #include "report.hpp"
 
 namespace faasgate::bench {

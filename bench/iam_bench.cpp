@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "faasgate/core/base64.hpp"
-#include "gateway_process.hpp"
 #include "faasgate/iam/engine.hpp"
 #include "faasgate/jose/jwt.hpp"
+#include "gateway_process.hpp"
 #include "load.hpp"
 #include "report.hpp"
 

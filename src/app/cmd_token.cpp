@@ -3,10 +3,10 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "local_issuer.hpp"
 #include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
 #include "faasgate/oauth/mint.hpp"
+#include "local_issuer.hpp"
 
 namespace faasgate::app {
 

@@ -1,5 +1,5 @@
-#include "commands.hpp"
 #include "app/version.hpp"
+#include "commands.hpp"
 
 #include <iostream>
 

@@ -16,12 +16,9 @@
 #include <optional>
 #include <thread>
 
-#include "faasgate/queue/async_worker.hpp"
-#include "faasgate/api/gateway.hpp"
 #include "admin_password.hpp"
-#include "reloader.hpp"
-#include "state_loader.hpp"
 #include "app/version.hpp"
+#include "faasgate/api/gateway.hpp"
 #include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
 #include "faasgate/http_client/curl_http_client.hpp"
@@ -29,9 +26,12 @@
 #include "faasgate/oidc/key_cache.hpp"
 #include "faasgate/platform/platform.hpp"
 #include "faasgate/provider/runtime.hpp"
-#include "faasgate/server/http_server.hpp"
+#include "faasgate/queue/async_worker.hpp"
 #include "faasgate/queue/sqlite_queue.hpp"
+#include "faasgate/server/http_server.hpp"
 #include "faasgate/store/sqlite_store.hpp"
+#include "reloader.hpp"
+#include "state_loader.hpp"
 
 namespace faasgate::app {
 

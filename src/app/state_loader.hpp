@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "faasgate/api/gateway.hpp"
-#include "issuer_keys.hpp"
 #include "faasgate/core/clock.hpp"
 #include "faasgate/core/result.hpp"
 #include "faasgate/iam/loader.hpp"
 #include "faasgate/oidc/key_cache.hpp"
+#include "issuer_keys.hpp"
 
 namespace faasgate::app {
 

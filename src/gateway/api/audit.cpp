@@ -13,8 +13,8 @@
 #include <cstring>
 #include <iostream>
 
-#include "faasgate/queue/callback.hpp"
 #include "faasgate/core/openssl.hpp"
+#include "faasgate/queue/callback.hpp"
 
 namespace faasgate::api {
 

@@ -1,10 +1,10 @@
 // /function/{name}[.{ns}][/path] and /async-function/...: invoking functions.
 #include <boost/json/serialize.hpp>
 
+#include "faasgate/core/unique_id.hpp"
 #include "faasgate/queue/async_worker.hpp"
 #include "faasgate/queue/callback.hpp"
 #include "gateway_impl.hpp"
-#include "faasgate/core/unique_id.hpp"
 
 
 namespace faasgate::api {

@@ -6,10 +6,10 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include "faasgate/core/text.hpp"
+#include "faasgate/iam/engine.hpp"
 #include "gateway_impl.hpp"
 #include "resources.hpp"
-#include "faasgate/iam/engine.hpp"
-#include "faasgate/core/text.hpp"
 
 namespace faasgate::api {
 

@@ -5,8 +5,8 @@
 
 #include <optional>
 
-#include "faasgate/core/form.hpp"
 #include "faasgate/api/gateway.hpp"
+#include "faasgate/core/form.hpp"
 #include "responses.hpp"
 
 namespace faasgate::api {

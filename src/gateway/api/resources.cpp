@@ -1,8 +1,8 @@
 #include "resources.hpp"
 
 #include "faasgate/core/form.hpp"
-#include "faasgate/wire/json.hpp"
 #include "faasgate/model/model.hpp"
+#include "faasgate/wire/json.hpp"
 
 namespace faasgate::api::resources {
 

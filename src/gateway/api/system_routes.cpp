@@ -7,12 +7,12 @@
 #include <charconv>
 #include <ctime>
 
-#include "gateway_impl.hpp"
-#include "faasgate/wire/json.hpp"
 #include "faasgate/core/json.hpp"
 #include "faasgate/core/text.hpp"
 #include "faasgate/iam/engine.hpp"
 #include "faasgate/iam/explain.hpp"
+#include "faasgate/wire/json.hpp"
+#include "gateway_impl.hpp"
 
 namespace faasgate::api {
 

@@ -17,10 +17,10 @@
 #include <system_error>
 #include <utility>
 
+#include "faasgate/core/duration.hpp"
 #include "faasgate/core/files.hpp"
 #include "faasgate/iam/action.hpp"
 #include "faasgate/iam/condition.hpp"
-#include "faasgate/core/duration.hpp"
 #include "faasgate/iam/resource.hpp"
 
 namespace faasgate::iam {

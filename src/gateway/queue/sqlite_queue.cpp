@@ -5,9 +5,9 @@
 #include <mutex>
 #include <string_view>
 
-#include "faasgate/sqlite/database.hpp"
 #include "checks.hpp"
 #include "codec.hpp"
+#include "faasgate/sqlite/database.hpp"
 
 namespace faasgate::queue {
 

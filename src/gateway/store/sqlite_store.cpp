@@ -7,10 +7,10 @@
 #include <mutex>
 #include <string_view>
 
-#include "faasgate/core/json.hpp"
-#include "faasgate/sqlite/database.hpp"
 #include "checks.hpp"
 #include "codec.hpp"
+#include "faasgate/core/json.hpp"
+#include "faasgate/sqlite/database.hpp"
 #include "secret_box.hpp"
 
 namespace faasgate::store {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "faasgate/api/audit.hpp"
 #include "faasgate/access/authenticator.hpp"
+#include "faasgate/api/audit.hpp"
 #include "faasgate/api/metrics.hpp"
 #include "faasgate/api/router.hpp"
 #include "faasgate/api/stream_quota.hpp"

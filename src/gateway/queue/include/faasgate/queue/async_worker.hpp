@@ -13,10 +13,10 @@
 #include <memory>
 #include <vector>
 
-#include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/core/clock.hpp"
 #include "faasgate/http_client/address_policy.hpp"
 #include "faasgate/http_client/http_client.hpp"
+#include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/queue/queue.hpp"
 
 namespace faasgate::queue {
