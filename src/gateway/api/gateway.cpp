@@ -296,11 +296,10 @@ bool Gateway::visible(const Call& call, std::string_view action, std::string_vie
 
 bool Gateway::still_allowed(const Principal& who, iam::Action action, std::string_view ns, std::string_view fn) const {
   if (!s_.auth.still_valid(who, s_.clock.now())) return false;
-  if (who.is_admin()) return true;
   auto state = s_.state.load();
-  const auto& engine = *state->exchange.engine;
-  auto subject = engine.subject(std::span<const std::string>(who.policies), *who.condition_claims);
-  return engine.decide(subject, action, iam::Resource::function(ns, fn)).allowed;
+  return access::decide_api_call(who, iam::name(action), Scope::request, {std::string(ns), std::string(fn)},
+                                 *state->exchange.engine)
+      .allowed();
 }
 
 asio::awaitable<Reply> Gateway::handle_metrics(Request&& request, const RequestInfo& info) {

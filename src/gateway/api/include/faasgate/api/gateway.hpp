@@ -1,7 +1,7 @@
 #pragma once
-// The gateway's HTTP face: the route table and the request pipeline
-// (route -> authenticate -> [authorize] -> handler). Handlers turn domain results into statuses;
-// nothing below this layer knows HTTP.
+// The gateway's HTTP face: the route table and the request pipeline (route -> authenticate ->
+// decide, in access/decisions.hpp -> audit -> handler). Handlers turn domain results into
+// statuses; nothing below this layer knows HTTP.
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
