@@ -91,6 +91,7 @@ struct Script {
   int holding = 0;            // how many /hold requests are waiting
   int parked = 0;             // how many /park requests are waiting (without blocking their loop)
   std::set<std::thread::id> threads;  // loops that served a request
+  int streams_ended = 0;      // /flood and /quiet streams that returned
 };
 
 class HttpServerTest : public ::testing::Test {
@@ -182,6 +183,25 @@ class HttpServerTest : public ::testing::Test {
         for (std::string part : {"one\n", "two\n"}) {
           if (!co_await body.write(part)) co_return;
         }
+      };
+      co_return reply;
+    }
+    if (request.target() == "/flood" || request.target() == "/quiet") {
+      // A log stream's two ways to outlive its client: writing to one that stopped reading, and
+      // waiting for lines while the client has left. The server's writer ends both.
+      const bool flood = request.target() == "/flood";
+      Reply reply;
+      reply.response = Response{http::status::ok, 11};
+      reply.stream = [this, flood](BodyWriter& body) -> asio::awaitable<void> {
+        const std::string chunk(64 * 1024, 'x');
+        asio::steady_timer timer(body.executor());
+        while (flood ? co_await body.write(chunk) : !body.client_gone()) {
+          if (flood) continue;
+          timer.expires_after(std::chrono::milliseconds(10));
+          co_await timer.async_wait(use_tuple);
+        }
+        std::lock_guard lock(script_.mu);
+        ++script_.streams_ended;
       };
       co_return reply;
     }
@@ -607,6 +627,30 @@ TEST_F(HttpServerTest, AHandlerCanStreamTheBody) {
   auto next = client.request("GET", "/after");  // the connection is still usable
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body(), "GET /after ");
+}
+
+TEST_F(HttpServerTest, AStreamToAClientThatStopsReadingEndsAtTheWriteTimeout) {
+  Limits limits;
+  limits.write_timeout = std::chrono::seconds(1);
+  start(limits);
+  Client client(port_);
+  ASSERT_TRUE(client.send("GET /flood HTTP/1.1\r\nHost: t\r\n\r\n"));  // and never reads
+  ASSERT_TRUE(counts_become([&](const ConnectionCounts& c) {
+    std::lock_guard lock(script_.mu);
+    return script_.streams_ended == 1 && c.open == 0;
+  }));
+}
+
+TEST_F(HttpServerTest, AQuietStreamNoticesThatItsClientLeft) {
+  start();
+  auto client = std::make_unique<Client>(port_);
+  ASSERT_TRUE(client->send("GET /quiet HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(counts_become([](const ConnectionCounts& c) { return c.open == 1; }));
+  client.reset();  // gone, without a word
+  ASSERT_TRUE(counts_become([&](const ConnectionCounts& c) {
+    std::lock_guard lock(script_.mu);
+    return script_.streams_ended == 1 && c.open == 0;
+  }));
 }
 
 TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndFinishesBusyOnes) {
