@@ -1,6 +1,6 @@
 // The gateway's own route table, walked: every route states its guard, no route is open that is
-// not meant to be, every authenticated route names an IAM action that exists (or is the admin's
-// alone), and every route whose resource comes from the request can read it.
+// not meant to be, every IAM route names an action that exists and a scope, the admin's routes
+// name none IAM could grant, and every route whose resource comes from the request can read it.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
