@@ -273,7 +273,9 @@ void Runtime::shutdown() {
   const auto limit = Clock::now() + detail::kKillWait;
   for (auto& c : children) {
     if (c->wait_until(limit)) {
-      st.ledger.remove(c->pid());
+      // Reaped: no longer the runtime's. The io_context that would release it has stopped, so a
+      // second shutdown (the destructor's, after the daemon's) would wait for it again.
+      st.release(c);
     } else {
       spdlog::error("process {} did not die after SIGKILL", c->pid());
     }
