@@ -1,5 +1,5 @@
 // ClientCredentialsTokenSource: the ID token from an identity provider, by RFC 6749 §4.4.
-#include <boost/json.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cmath>

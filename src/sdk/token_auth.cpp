@@ -1,6 +1,6 @@
 #include "faasgate/sdk/token_auth.hpp"
 
-#include <boost/json.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cmath>
