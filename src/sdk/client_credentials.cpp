@@ -17,12 +17,16 @@ constexpr std::size_t kMaxIdpAnswer = 64 * 1024;
 
 std::string without_query(std::string_view url) { return std::string(url.substr(0, url.find_first_of("?#"))); }
 
-// The secret must not reach an error, even if the IdP echoes it.
-std::string redact(std::string text, std::string_view secret) {
-  if (secret.size() < 4) return text;
+std::string replace_all(std::string text, std::string_view secret) {
+  if (secret.size() < 4) return text;  // too short to mean anything, and would mangle ordinary words
   for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
     text.replace(at, secret.size(), "[the client secret]");
   return text;
+}
+
+// The secret must not reach an error, even if the IdP echoes it, as it is or as the form carried it.
+std::string redact(std::string text, std::string_view secret) {
+  return replace_all(replace_all(std::move(text), secret), form_escape(secret));
 }
 
 const boost::json::string* string_member(const boost::json::object& o, std::string_view name) {

@@ -12,7 +12,7 @@ namespace {
 using testing::FakeTransport;
 using testing::answer;
 
-constexpr const char* kSecret = "s3cr3t-client-value";
+constexpr const char* kSecret = "s3cr3t-client/value+x";  // '/' and '+' are escaped in the form
 
 ClientCredentials credentials() {
   ClientCredentials c;
@@ -97,6 +97,7 @@ TEST(ClientCredentialsTokenSource, ATransportFailureOrAnAnswerWithoutATokenIsAnE
   ASSERT_FALSE(refused.has_value());
   EXPECT_NE(refused.error().find("connection refused"), std::string::npos);
   EXPECT_EQ(refused.error().find(kSecret), std::string::npos) << refused.error();
+  EXPECT_EQ(refused.error().find("s3cr3t"), std::string::npos) << refused.error();  // nor escaped
 
   for (const char* body : {"not json", R"({"token_type":"Bearer"})", R"({"id_token":"a b"})"}) {
     auto token = ClientCredentialsTokenSource(credentials(), idp(200, body)).token();

@@ -36,10 +36,11 @@ std::string redact(std::string text, std::string_view secret) {
   return text;
 }
 
+// As it is and as the form carried it: an endpoint may echo either.
 Error redacted(Error error, std::string_view secret) {
-  error.message = redact(std::move(error.message), secret);
-  error.body = redact(std::move(error.body), secret);
-  error.oauth_description = redact(std::move(error.oauth_description), secret);
+  const std::string escaped = form_escape(secret);
+  for (std::string* text : {&error.message, &error.body, &error.oauth_description})
+    *text = redact(redact(std::move(*text), secret), escaped);
   return error;
 }
 

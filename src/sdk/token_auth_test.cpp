@@ -208,8 +208,17 @@ TEST(ExchangeToken, ATransportFailureKeepsItsKindAndNeverEchoesTheSubjectToken) 
   ASSERT_FALSE(token.has_value());
   EXPECT_EQ(token.error().kind, ErrorKind::timeout);
   EXPECT_NE(token.error().message.find("token exchange at https://gw.example/oauth/token"), std::string::npos);
-  // The form escapes '.', nothing; the subject token appears in it as it is.
+  // The form escapes nothing of a JWT: the subject token appears in it as it is.
   EXPECT_EQ(token.error().message.find("the-subject-token"), std::string::npos) << token.error().message;
+}
+
+TEST(ExchangeToken, ASubjectTokenEchoedAsTheFormEscapedItIsRedactedToo) {
+  FakeTransport t([](const HttpRequest& r) -> Result<HttpResponse> { return answer(500, "could not parse " + r.body); });
+  auto token = exchange_token(t, request_for("opaque token/with+odd=chars"));
+  ASSERT_FALSE(token.has_value());
+  EXPECT_NE(token.error().body.find("could not parse"), std::string::npos);
+  EXPECT_EQ(token.error().body.find("opaque"), std::string::npos) << token.error().body;
+  EXPECT_EQ(token.error().message.find("opaque"), std::string::npos) << token.error().message;
 }
 
 TEST(ExchangeToken, AnAnswerThatIsNotATokenIsABadResponse) {
