@@ -3,8 +3,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <span>
 
 #include "faasgate/core/base64.hpp"
 #include "faasgate/core/json.hpp"
@@ -16,6 +19,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr core::JsonLimits kBodyLimits{1024 * 1024, 16};
+// What a client accepts from a gateway: a list of many functions is larger than any one body.
+constexpr core::JsonLimits kAnswerLimits{32 * 1024 * 1024, 16};
 
 core::Expected<json::object, std::string> parse_object(std::string_view body) {
   auto parsed = core::parse_json_strict(body, kBodyLimits);
@@ -122,12 +127,12 @@ std::string rfc3339(core::Instant t) {
 
 }  // namespace
 
-core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::string_view body) {
-  auto o = parse_object(body);
-  if (!o) return core::fail(o.error());
-  Reader r(*o);
-  model::FunctionDeployment d;
-  r.string("service", d.service);
+namespace {
+
+// The fields a deployment and a status share; `name_key` is "service" in a deployment and
+// "name" in a status.
+void read_deployment(Reader& r, std::string_view name_key, model::FunctionDeployment& d) {
+  r.string(name_key, d.service);
   r.string("image", d.image);
   std::string ns;
   r.string("namespace", ns);
@@ -141,6 +146,101 @@ core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::str
   r.resources("limits", d.limits);
   r.resources("requests", d.requests);
   r.boolean("readOnlyRootFilesystem", d.read_only_root_filesystem);
+}
+
+json::object deployment_object(const model::FunctionDeployment& d, std::string_view name_key) {
+  json::object o{{name_key, d.service},
+                 {"image", d.image},
+                 {"namespace", d.namespace_},
+                 {"envProcess", d.env_process},
+                 {"envVars", to_object(d.env_vars)},
+                 {"constraints", to_array(d.constraints)},
+                 {"secrets", to_array(d.secrets)},
+                 {"labels", to_object(d.labels)},
+                 {"annotations", to_object(d.annotations)},
+                 {"readOnlyRootFilesystem", d.read_only_root_filesystem}};
+  auto resources = [](const model::Resources& r) { return json::object{{"memory", r.memory}, {"cpu", r.cpu}}; };
+  if (d.limits) o["limits"] = resources(*d.limits);
+  if (d.requests) o["requests"] = resources(*d.requests);
+  return o;
+}
+
+// RFC 3339 as Go's time.Time writes it ("2026-12-01T14:00:00Z", "...00.123456789+01:00"); the
+// fraction is dropped, the offset applied. nullopt for anything else.
+std::optional<core::Instant> parse_rfc3339(std::string_view text) {
+  int year, month, day, hour, minute, second;
+  int used = 0;
+  const std::string copy(text.substr(0, 64));
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6 ||
+      used != 19)
+    return std::nullopt;
+  std::string_view rest = text.substr(19);
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
+  }
+  long offset = 0;
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+  } else {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  const auto midnight = std::chrono::sys_days(date);
+  return std::chrono::time_point_cast<core::Seconds>(midnight) + core::Seconds(hour * 3600L + minute * 60L + second - offset);
+}
+
+// A count as JSON may write it: the upstream gateway's invocationCount is a float64.
+bool read_number(const json::object& o, std::string_view key, std::uint64_t& out) {
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return true;
+  if (v->is_uint64()) out = v->as_uint64();
+  else if (v->is_int64() && v->as_int64() >= 0) out = static_cast<std::uint64_t>(v->as_int64());
+  else if (v->is_double() && v->as_double() >= 0 && v->as_double() < 1.8e19) out = static_cast<std::uint64_t>(v->as_double());
+  else return false;
+  return true;
+}
+
+core::Expected<model::FunctionStatus, std::string> read_status(const json::value& v) {
+  if (!v.is_object()) return core::fail(std::string("a function status must be a JSON object"));
+  const auto& o = v.as_object();
+  Reader r(o);
+  model::FunctionStatus s;
+  read_deployment(r, "name", s.deployment);
+  if (r.failed()) return core::fail(r.message());
+  std::uint64_t invocations = 0, replicas = 0, available = 0;
+  if (!read_number(o, "invocationCount", invocations) || !read_number(o, "replicas", replicas) ||
+      !read_number(o, "availableReplicas", available))
+    return core::fail(std::string("invocationCount, replicas and availableReplicas must be numbers"));
+  s.invocation_count = invocations;
+  s.deployment.replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(replicas, UINT32_MAX));
+  s.available_replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(available, UINT32_MAX));
+  if (auto* created = o.if_contains("createdAt"); created && created->is_string()) {
+    if (auto t = parse_rfc3339(created->as_string())) s.created_at = *t;
+  }
+  if (s.deployment.service.empty()) return core::fail(std::string("a function status must have a name"));
+  return s;
+}
+
+core::Expected<json::value, std::string> parse_answer(std::string_view body) {
+  auto parsed = core::parse_json_strict(body, kAnswerLimits);
+  if (!parsed) return core::fail("the answer is not valid JSON: " + parsed.error().detail);
+  return std::move(*parsed);
+}
+
+}  // namespace
+
+core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::string_view body) {
+  auto o = parse_object(body);
+  if (!o) return core::fail(o.error());
+  Reader r(*o);
+  model::FunctionDeployment d;
+  read_deployment(r, "service", d);
   if (r.failed()) return core::fail(r.message());
   if (auto e = check_name("service", d.service); !e.empty()) return core::fail(e);
   if (auto e = check_name("namespace", d.namespace_); !e.empty()) return core::fail(e);
@@ -156,29 +256,75 @@ core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::str
   return d;
 }
 
+json::object to_json(const model::FunctionDeployment& d) { return deployment_object(d, "service"); }
+
 json::object to_json(const model::FunctionStatus& s) {
-  const auto& d = s.deployment;
-  json::object o{{"name", d.service},
-                 {"image", d.image},
-                 {"namespace", d.namespace_},
-                 {"envProcess", d.env_process},
-                 {"envVars", to_object(d.env_vars)},
-                 {"constraints", to_array(d.constraints)},
-                 {"secrets", to_array(d.secrets)},
-                 {"labels", to_object(d.labels)},
-                 {"annotations", to_object(d.annotations)},
-                 {"readOnlyRootFilesystem", d.read_only_root_filesystem},
-                 {"invocationCount", s.invocation_count},
-                 {"replicas", d.replicas},
-                 {"availableReplicas", s.available_replicas},
-                 {"createdAt", rfc3339(s.created_at)}};
-  auto resources = [](const std::optional<model::Resources>& r) -> json::value {
-    if (!r) return nullptr;
-    return json::object{{"memory", r->memory}, {"cpu", r->cpu}};
-  };
-  if (d.limits) o["limits"] = resources(d.limits);
-  if (d.requests) o["requests"] = resources(d.requests);
+  auto o = deployment_object(s.deployment, "name");
+  o["invocationCount"] = s.invocation_count;
+  o["replicas"] = s.deployment.replicas;
+  o["availableReplicas"] = s.available_replicas;
+  o["createdAt"] = rfc3339(s.created_at);
   return o;
+}
+
+core::Expected<model::FunctionStatus, std::string> parse_function_status(std::string_view body) {
+  auto v = parse_answer(body);
+  if (!v) return core::fail(v.error());
+  return read_status(*v);
+}
+
+core::Expected<std::vector<model::FunctionStatus>, std::string> parse_function_statuses(std::string_view body) {
+  auto v = parse_answer(body);
+  if (!v) return core::fail(v.error());
+  if (v->is_null()) return std::vector<model::FunctionStatus>{};  // Go's nil slice
+  if (!v->is_array()) return core::fail(std::string("the function list must be a JSON array"));
+  std::vector<model::FunctionStatus> out;
+  for (const auto& item : v->as_array()) {
+    auto s = read_status(item);
+    if (!s) return core::fail(s.error());
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+core::Expected<std::vector<std::string>, std::string> parse_namespace_names(std::string_view body) {
+  auto v = parse_answer(body);
+  if (!v) return core::fail(v.error());
+  if (v->is_null()) return std::vector<std::string>{};
+  if (!v->is_array()) return core::fail(std::string("the namespace list must be a JSON array of names"));
+  std::vector<std::string> out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_string()) return core::fail(std::string("the namespace list must be a JSON array of names"));
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+core::Expected<std::vector<model::SecretRef>, std::string> parse_secret_refs(std::string_view body) {
+  auto v = parse_answer(body);
+  if (!v) return core::fail(v.error());
+  if (v->is_null()) return std::vector<model::SecretRef>{};
+  if (!v->is_array()) return core::fail(std::string("the secret list must be a JSON array"));
+  std::vector<model::SecretRef> out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_object()) return core::fail(std::string("each secret must be a JSON object"));
+    Reader r(item.as_object());
+    model::SecretRef ref;
+    r.string("name", ref.name);
+    r.string("namespace", ref.namespace_);
+    if (r.failed()) return core::fail(r.message());
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+json::object to_json(const model::SecretRef& ref) { return {{"name", ref.name}, {"namespace", ref.namespace_}}; }
+
+json::object to_json(const SecretBody& secret) {
+  const auto value = secret.value.reveal();
+  return {{"name", secret.name},
+          {"namespace", secret.namespace_},
+          {"rawValue", core::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()))}};
 }
 
 core::Expected<DeleteFunction, std::string> parse_delete_function(std::string_view body) {

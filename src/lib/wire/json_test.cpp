@@ -1,5 +1,6 @@
 #include "faasgate/wire/json.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace faasgate::wire {
@@ -88,6 +89,80 @@ TEST(Wire, ScaleNeedsReplicas) {
   auto s = parse_scale(R"({"serviceName":"echo","replicas":3,"namespace":"dev"})");
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->replicas, 3u);
+}
+
+TEST(Wire, ADeploymentRoundTripsThroughWhatAClientSends) {
+  model::FunctionDeployment d;
+  d.service = "echo";
+  d.namespace_ = "dev";
+  d.env_process = "cat";
+  d.env_vars = {{"mode", "http"}};
+  d.secrets = {"db"};
+  d.annotations = {{"schedule", "*/5 * * * *"}};
+  d.limits = model::Resources{"128Mi", ""};
+  d.read_only_root_filesystem = true;
+  auto back = parse_deployment(boost::json::serialize(to_json(d)));
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(back->service, "echo");
+  EXPECT_EQ(back->namespace_, "dev");
+  EXPECT_EQ(back->env_vars, d.env_vars);
+  EXPECT_EQ(back->secrets, d.secrets);
+  EXPECT_EQ(back->annotations, d.annotations);
+  EXPECT_EQ(back->limits->memory, "128Mi");
+  EXPECT_TRUE(back->read_only_root_filesystem);
+}
+
+TEST(Wire, AStatusRoundTripsAndUpstreamShapesParse) {
+  model::FunctionStatus s;
+  s.deployment.service = "echo";
+  s.deployment.env_process = "cat";
+  s.deployment.replicas = 2;
+  s.invocation_count = 7;
+  s.available_replicas = 1;
+  s.created_at = core::from_unix(1764597600);
+  auto back = parse_function_status(boost::json::serialize(to_json(s)));
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(back->deployment.service, "echo");
+  EXPECT_EQ(back->deployment.replicas, 2u);
+  EXPECT_EQ(back->invocation_count, 7u);
+  EXPECT_EQ(back->available_replicas, 1u);
+  EXPECT_EQ(back->created_at, s.created_at);
+
+  // faas-netes: a float count, no envProcess, a Go time with nanoseconds and an offset.
+  auto upstream = parse_function_statuses(R"([{"name":"figlet","image":"ghcr.io/openfaas/figlet:latest",
+    "namespace":"openfaas-fn","invocationCount":12.0,"replicas":1,"availableReplicas":1,
+    "createdAt":"2025-12-01T15:00:00.123456789+01:00"}])");
+  ASSERT_TRUE(upstream.has_value()) << upstream.error();
+  ASSERT_EQ(upstream->size(), 1u);
+  EXPECT_EQ((*upstream)[0].invocation_count, 12u);
+  EXPECT_EQ((*upstream)[0].created_at, core::from_unix(1764597600));
+  auto none = parse_function_statuses("null");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(Wire, AnswersThatAreNotTheDocumentedShapeAreErrors) {
+  EXPECT_FALSE(parse_function_statuses(R"({"name":"x"})").has_value());
+  EXPECT_FALSE(parse_function_statuses(R"([{"image":"x"}])").has_value());
+  EXPECT_FALSE(parse_function_statuses(R"([{"name":"x","replicas":"one"}])").has_value());
+  EXPECT_FALSE(parse_function_status("not json").has_value());
+  EXPECT_FALSE(parse_namespace_names(R"(["a",1])").has_value());
+  EXPECT_FALSE(parse_secret_refs(R"([{"name":1}])").has_value());
+  auto names = parse_namespace_names(R"(["openfaas-fn","dev"])");
+  ASSERT_TRUE(names.has_value());
+  EXPECT_EQ(*names, (std::vector<std::string>{"openfaas-fn", "dev"}));
+  auto refs = parse_secret_refs(R"([{"name":"db","namespace":"dev"}])");
+  ASSERT_TRUE(refs.has_value());
+  EXPECT_EQ((*refs)[0].name, "db");
+  EXPECT_EQ((*refs)[0].namespace_, "dev");
+}
+
+TEST(Wire, ASecretIsSentAsRawValueAndTheGatewayReadsItBack) {
+  SecretBody secret{"db", "dev", core::Secret(std::string("p\0w\n\xff", 5))};
+  auto back = parse_secret(boost::json::serialize(to_json(secret)), true);
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_EQ(back->value.reveal(), secret.value.reveal());
+  EXPECT_EQ(back->namespace_, "dev");
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ struct Info {
 struct SecretValue {
   std::string name;
   std::string namespace_ = std::string(model::kDefaultNamespace);
-  core::Secret value;  // sent as "value" when it is UTF-8 text, else as base64 "rawValue"
+  core::Secret value;  // sent as base64 "rawValue", which holds any bytes
 };
 
 struct LogsRequest {

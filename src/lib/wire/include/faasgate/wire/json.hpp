@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "faasgate/core/result.hpp"
 #include "faasgate/core/secret.hpp"
@@ -16,6 +17,7 @@ namespace faasgate::wire {
 // Every parse_* returns the value or a message for a 400 that names the field.
 
 core::Expected<model::FunctionDeployment, std::string> parse_deployment(std::string_view body);
+boost::json::object to_json(const model::FunctionDeployment& deployment);  // what a client sends
 boost::json::object to_json(const model::FunctionStatus& status);
 
 struct DeleteFunction {
@@ -39,7 +41,20 @@ struct SecretBody {
 // `require_value`: create/update need a value; delete does not.
 core::Expected<SecretBody, std::string> parse_secret(std::string_view body, bool require_value);
 
+// Sent as base64 "rawValue", which every upstream back end reads and which holds any bytes.
+boost::json::object to_json(const SecretBody& secret);
+
 core::Expected<model::Namespace, std::string> parse_namespace(std::string_view body);
 boost::json::object to_json(const model::Namespace& ns);
+boost::json::object to_json(const model::SecretRef& ref);
+
+// A client's side: the gateway's answers, parsed as strictly as a request (size and depth limits,
+// no duplicate members), accepting what upstream gateways write too (a float invocationCount,
+// RFC 3339 times with fractions and offsets, null for an empty list). A status needs no
+// envProcess: an upstream function's command is in its image.
+core::Expected<model::FunctionStatus, std::string> parse_function_status(std::string_view body);
+core::Expected<std::vector<model::FunctionStatus>, std::string> parse_function_statuses(std::string_view body);
+core::Expected<std::vector<std::string>, std::string> parse_namespace_names(std::string_view body);
+core::Expected<std::vector<model::SecretRef>, std::string> parse_secret_refs(std::string_view body);
 
 }  // namespace faasgate::wire
