@@ -1,5 +1,7 @@
 #include "codecs.hpp"
 
+#include "faasgate/wire/json.hpp"
+
 namespace faasgate::cli {
 
 namespace json = boost::json;
@@ -13,7 +15,7 @@ json::object to_json(const sdk::Info& info) {
 
 json::array to_json(const std::vector<model::SecretRef>& secrets) {
   json::array out;
-  for (const auto& s : secrets) out.push_back(json::object{{"name", s.name}, {"namespace", s.namespace_}});
+  for (const auto& s : secrets) out.push_back(wire::to_json(s));
   return out;
 }
 
