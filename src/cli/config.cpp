@@ -119,7 +119,12 @@ core::Expected<Config, std::string> parse_config(std::string_view text, const st
   const YAML::Node& top = root;
   auto current = r.scalar(top["current"], "current");
   if (!current) return core::fail(r.message());
-  config.current = std::move(*current);
+  // Keys are looked up normalized: a hand-edited "http://gw/" is the login of http://gw.
+  auto normalized = [](std::string url) {
+    auto n = normalize_gateway(url);
+    return n ? *n : url;
+  };
+  config.current = current->empty() ? std::string() : normalized(std::move(*current));
   const YAML::Node gateways = top["gateways"];
   if (gateways && !gateways.IsNull()) {
     if (!gateways.IsMap()) {
@@ -131,7 +136,7 @@ core::Expected<Config, std::string> parse_config(std::string_view text, const st
       if (!url) return core::fail(r.message());
       auto login = parse_login(r, it->second, "gateways." + core::printable(*url, 100));
       if (!login) return core::fail(r.message());
-      if (!config.gateways.emplace(*url, std::move(*login)).second) {
+      if (!config.gateways.emplace(normalized(*url), std::move(*login)).second) {
         r.error(it->first, "gateways." + core::printable(*url, 100) + " appears twice");
         return core::fail(r.message());
       }

@@ -172,6 +172,18 @@ TEST(Config, UnknownKeysAreIgnored) {
   EXPECT_EQ(c->login("http://a")->username, "u");
 }
 
+TEST(Config, HandEditedUrlsAreNormalized) {
+  auto c = parse_config("current: http://a:8080/\ngateways:\n  HTTP://a:8080//:\n    kind: basic\n    username: u\n", "c");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->current, "http://a:8080");
+  EXPECT_NE(c->login("http://a:8080"), nullptr);
+  auto twice = parse_config("gateways:\n  http://a/:\n    kind: basic\n    username: u\n  http://a:\n    kind: basic\n"
+                            "    username: v\n",
+                            "c");
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().find("appears twice"), std::string::npos) << twice.error();
+}
+
 TEST(Config, ErrorsNameTheLineAndField) {
   auto bad_kind = parse_config("gateways:\n  http://a:\n    kind: magic\n", "c.yaml");
   ASSERT_FALSE(bad_kind);
