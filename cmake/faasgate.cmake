@@ -25,12 +25,17 @@ function(faasgate_test name)
   gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
 
-# faasgate_client_library(<name>): a library a client links (src/lib/): installed with its public
-# headers as faasgate::<name>, in the export set that faasgate-config.cmake loads. Only these
-# are installed; the gateway's modules are not a client's business.
+# faasgate_client_library(<name> [EXPORT <set>]): a library a client links (src/lib/, src/sdk/):
+# installed with its public headers as faasgate::<name>, in the export set that the package's
+# config file loads - faasgate-client (find_package(faasgate)) unless another is named (the SDK's
+# is faasgate-sdk). Only these are installed; the gateway's modules are not a client's business.
 function(faasgate_client_library name)
+  cmake_parse_arguments(L "" "EXPORT" "" ${ARGN})
+  if(NOT L_EXPORT)
+    set(L_EXPORT faasgate-client)
+  endif()
   set_target_properties(faasgate_${name} PROPERTIES EXPORT_NAME ${name})
   add_library(faasgate::${name} ALIAS faasgate_${name})
-  install(TARGETS faasgate_${name} EXPORT faasgate-client ARCHIVE DESTINATION lib COMPONENT faasgate_client)
+  install(TARGETS faasgate_${name} EXPORT ${L_EXPORT} ARCHIVE DESTINATION lib COMPONENT faasgate_client)
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION include COMPONENT faasgate_client)
 endfunction()

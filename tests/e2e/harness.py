@@ -132,13 +132,13 @@ class IdentityProvider:
         self.server.server_close()
 
 
-def issuer_manifest(name, iss, aud, iss_internal=None, extra=""):
+def issuer_manifest(name, iss, aud, iss_internal=None, extra="", token_expiry="30m"):
     lines = ["apiVersion: iam.openfaas.com/v1", "kind: JwtIssuer", "metadata:", "  name: %s" % name,
              "  namespace: openfaas", "spec:", "  iss: %s" % iss, "  aud:"]
     lines += ["  - %s" % a for a in aud]
     if iss_internal:
         lines.append("  issInternal: %s" % iss_internal)
-    lines.append("  tokenExpiry: 30m")
+    lines.append("  tokenExpiry: %s" % token_expiry)
     return "\n".join(lines) + "\n" + extra
 
 
@@ -146,9 +146,10 @@ class Gateway:
     """`faasgate serve` on 127.0.0.1:0 with its own data and IAM directories."""
 
     def __init__(self, iam_files=None, extra_args=(), data_dir=None, cwd=None, env=None, command_prefix=(),
-                 binary=None):
+                 binary=None, listen="127.0.0.1:0"):
         """`env` adds to the gateway's environment; `command_prefix` runs it through another
-        program (setpriv, to run it as another user) and `binary` from another copy."""
+        program (setpriv, to run it as another user) and `binary` from another copy. `listen`
+        names a port to start again where a stopped gateway was."""
         self.tmp = tempfile.mkdtemp(prefix="faasgate-e2e-")
         # As root, function processes run as an unprivileged user of their own, who must pass
         # through the directories above the data directory (not list them).
@@ -161,7 +162,7 @@ class Gateway:
         self.log_path = os.path.join(self.tmp, "gateway.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [*command_prefix, binary or FAASGATE_BIN, "serve", "--listen", "127.0.0.1:0",
+            [*command_prefix, binary or FAASGATE_BIN, "serve", "--listen", listen,
              "--metrics-listen", "127.0.0.1:0", "--data-dir", self.data_dir, "--iam-dir", self.iam_dir, *extra_args],
             stdout=subprocess.PIPE, stderr=self.log, cwd=cwd, env=dict(os.environ, **(env or {})))
         # A relative --data-dir is the gateway's, relative to its working directory.

@@ -55,7 +55,9 @@ class HttpTransport {
 
 struct CurlTransportOptions {
   std::chrono::milliseconds connect_timeout{5000};
-  // An answer larger than this ends the call with ErrorKind::too_large, not an exhausted heap.
+  // send(): an answer larger than this ends the call with ErrorKind::too_large, not an exhausted
+  // heap. stream() hands a 2xx body to its sink piece by piece and does not count it (a followed
+  // log may run for days); the sink decides when it has had enough.
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   std::string ca_file;  // PEM bundle to trust; empty: the system's
 };

@@ -9,11 +9,15 @@
 //    token shorter-lived than any margin still works (it is exchanged when it runs out);
 //  - single-flight: callers needing a token at once share one exchange; a failed exchange is
 //    retried after a growing backoff, and callers inside it get that failure at once;
-//  - a 401 drops the rejected token (rejected()), so the next call exchanges afresh;
+//  - a 401 drops the rejected token (rejected()), so the next call exchanges afresh, even inside
+//    a backoff; a token rejected right after such a replacement backs off like a failure, so a
+//    revoked subject does not turn every call into an exchange;
 //  - every exchange has a timeout, and an exchange's error carries the RFC 6749 error.
 // Function tokens (scope=function, audience=<ns>:<fn>) are kept per function the same way and
 // evicted when they expire. Safe to share between threads.
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,7 +67,8 @@ struct TokenAuthOptions {
   std::vector<std::string> audiences;  // for the API token (the gateway accepts none or its own URL)
   std::vector<std::string> scopes;
   std::string user_agent = "faasgate-sdk-cpp";
-  // A token with no expiry (expires_in 0) is renewed after this long.
+  // A token with no expiry (expires_in 0) is taken to live this long: renewed at its
+  // renew_fraction, not served after it.
   std::chrono::seconds unbounded_lifetime{3600};
   // The time, for tests; default std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> now;
@@ -75,13 +80,15 @@ struct TokenAuthOptions {
 struct TokenAuthStats {
   std::uint64_t exchanges = 0;         // attempted, API and function tokens
   std::uint64_t failed_exchanges = 0;
-  std::uint64_t renewed_ahead = 0;     // exchanges made before the old token had run out
+  std::uint64_t renewed_ahead = 0;     // successful exchanges made before the old token had run out
+  std::uint64_t rejected = 0;          // tokens dropped because the gateway rejected them
+  std::size_t function_tokens = 0;     // functions with a token kept now (expired ones are evicted)
 };
 
 class TokenAuth final : public ClientAuth {
  public:
   TokenAuth(std::string token_url, std::shared_ptr<TokenSource> source, TokenAuthOptions options = {});
-  ~TokenAuth() override;  // stops the renewal thread
+  ~TokenAuth() override;  // stops the renewal thread (after the exchange it may be making)
   TokenAuth(const TokenAuth&) = delete;
   TokenAuth& operator=(const TokenAuth&) = delete;
 
@@ -89,7 +96,8 @@ class TokenAuth final : public ClientAuth {
   Result<core::Secret> authorization() override;
   bool rejected(const core::Secret& authorization) override;
 
-  // "Bearer <function token>" for invoking <name>.<namespace_>.
+  // "Bearer <function token>" for invoking <name>.<namespace_>; names that are not
+  // model::valid_name are ErrorKind::bad_request, with no exchange.
   Result<core::Secret> function_authorization(std::string_view namespace_, std::string_view name);
   bool function_rejected(std::string_view namespace_, std::string_view name, const core::Secret& authorization);
 
