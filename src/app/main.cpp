@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "faasgate/cli/commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace faasgate::app;
@@ -10,6 +11,12 @@ int main(int argc, char** argv) {
   for (const auto& command : kCommands) {
     auto* sub = app.add_subcommand(std::string(command.name), std::string(command.description));
     runs.emplace_back(sub, command.setup(*sub));
+  }
+  // The client's commands (src/cli), on the SDK: one binary, one `faasgate --help` for both.
+  auto& context = faasgate::cli::process_context();
+  for (const auto& command : faasgate::cli::kCommands) {
+    auto* sub = app.add_subcommand(std::string(command.name), std::string(command.description));
+    runs.emplace_back(sub, command.setup(*sub, context));
   }
   try {
     app.parse(argc, argv);
