@@ -1,4 +1,5 @@
 """End to end: every API call answers to the IAM objects - the write-up's scoped cron connector."""
+import base64
 import json
 import os
 import time
@@ -154,6 +155,31 @@ class AuditWebhookTest(unittest.TestCase):
 
 
 class PolicyChangesTest(unittest.TestCase):
+    def test_every_revocation_reaches_a_running_gateway_not_only_the_first(self):
+        # Each `faasgate iam revoke` is another process writing the database the gateway keeps
+        # open. Opening the queue's connection once dropped the store's POSIX lock, so the first
+        # writer to close deleted the WAL under the gateway, which read a stale database from then on.
+        idp = IdentityProvider(K8S_ISSUER, kty="EC")
+        gw = Gateway({"issuer.yaml": issuer_manifest("kubernetes", K8S_ISSUER, [AUD], iss_internal=idp.url),
+                      "policy-cron-connector.yaml": seed("policy-cron-connector.yaml"),
+                      "role-cron-connector.yaml": seed("role-cron-connector.yaml")})
+        try:
+            gw.api("POST", "/system/namespace/", {"name": "dev"})
+            for i in range(3):
+                subject = idp.service_account_token(sub="system:serviceaccount:openfaas:cron-connector", aud=[AUD])
+                token = gw.exchange(subject).json()["access_token"]
+                auth = "Bearer " + token
+                self.assertEqual(gw.api("GET", "/system/namespaces", auth=auth).status, 200)
+                jti = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["jti"]
+                out = gw.run("iam", "revoke", "--data-dir", gw.data_dir, "--jti", jti)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                gw.wait_until(lambda: gw.api("GET", "/system/namespaces", auth=auth).status == 401,
+                              message="revocation %d to reach the gateway" % (i + 1))
+            self.assertTrue(os.path.exists(os.path.join(gw.data_dir, "faasgate.db-wal")))
+        finally:
+            gw.close()
+            idp.close()
+
     def test_editing_a_policy_applies_at_once_and_revocation_ends_a_token(self):
         idp = IdentityProvider(K8S_ISSUER, kty="EC")
         gw = Gateway({

@@ -58,10 +58,19 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path
   c->path_ = path.string();
 
   // Create the file ourselves so that it is private from the first byte (SQLite gives the -wal
-  // and -shm files the database's mode). An existing file keeps its mode.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return core::fail(Failure{SQLITE_CANTOPEN, "cannot open " + c->path_ + ": " + std::strerror(errno)});
-  ::close(fd);
+  // and -shm files the database's mode). An existing file keeps its mode - and is not opened
+  // here at all: closing any descriptor of a file drops every POSIX lock this process holds on
+  // it, so an open-and-close beside a connection already open (the store's, when the queue
+  // opens its own) would drop that connection's lock. Another process closing its connection
+  // would then believe itself the last one and delete the -wal and -shm files under us, and we
+  // would read a stale database from then on (revocations written by `faasgate iam revoke`
+  // stopped arriving). O_EXCL: only a file this call creates is ever closed here.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return core::fail(Failure{SQLITE_CANTOPEN, "cannot open " + c->path_ + ": " + std::strerror(errno)});
+  }
 
   int rc = sqlite3_open_v2(c->path_.c_str(), &c->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return core::fail(c->failure("cannot open the database", rc));
