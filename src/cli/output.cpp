@@ -14,9 +14,17 @@ namespace faasgate::cli {
 namespace json = boost::json;
 
 void add_output_option(CLI::App& command, Format& format) {
-  const std::map<std::string, Format> formats{{"table", Format::table}, {"json", Format::json}, {"yaml", Format::yaml}};
-  command.add_option("-o,--output", format, "Output format: table (default), json or yaml")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  // IsMember (not a transformer of names to enum values) so that a wrong value is refused in the
+  // user's words: "--output: xml not in {table,json,yaml}".
+  command
+      .add_option_function<std::string>(
+          "-o,--output",
+          [&format](const std::string& name) {
+            format = name == "json" ? Format::json : name == "yaml" ? Format::yaml : Format::table;
+          },
+          "Output format: table (default), json or yaml")
+      ->check(CLI::IsMember({"table", "json", "yaml"}, CLI::ignore_case))
+      ->type_name("table|json|yaml");
 }
 
 namespace {

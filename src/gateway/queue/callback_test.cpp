@@ -128,9 +128,10 @@ class Receiver {
         if (n <= 0) break;
         in.append(buffer, static_cast<std::size_t>(n));
       }
+      // Counted before the answer: the caller may read requests() as soon as it has one.
+      ++requests_;
       static constexpr std::string_view ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       (void)::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
-      ++requests_;
       ::close(c);
     }
   }
