@@ -179,7 +179,12 @@ Result<Info> Client::info() {
   if (auto* p = o.if_contains("provider"); p && p->is_object()) {
     info.provider = text_of(p->as_object(), "provider");
     info.orchestration = text_of(p->as_object(), "orchestration");
-    info.provider_version = text_of(p->as_object(), "version");
+    // Upstream's ProviderInfo.version is a VersionInfo object ({release, sha, commit_message});
+    // a plain string is taken too.
+    if (auto* v = p->as_object().if_contains("version"); v && v->is_object())
+      info.provider_version = text_of(v->as_object(), "release");
+    else
+      info.provider_version = text_of(p->as_object(), "version");
   }
   if (auto* ver = o.if_contains("version"); ver && ver->is_object()) {
     info.version = text_of(ver->as_object(), "release");

@@ -101,7 +101,8 @@ TEST_F(ClientTest, ListsAndGetsParseTheAnswers) {
       return answer(200, R"([{"name":"echo","namespace":"dev","replicas":1,"availableReplicas":1,"invocationCount":4}])");
     if (r.url.find("/system/secrets?") != std::string::npos) return answer(200, R"([{"name":"db","namespace":"dev"}])");
     if (r.url.ends_with("/system/info"))
-      return answer(200, R"({"provider":{"provider":"faasgate","orchestration":"embedded","version":"0.1.0"},
+      return answer(200, R"({"provider":{"provider":"faasgate","orchestration":"embedded",
+                                          "version":{"release":"0.1.0","sha":"abc","commit_message":"m"}},
                              "version":{"release":"0.1.0","sha":"abc","commit_message":"m"},"arch":"x86_64"})");
     return answer(404, "not found");
   };
@@ -121,6 +122,7 @@ TEST_F(ClientTest, ListsAndGetsParseTheAnswers) {
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->provider, "faasgate");
   EXPECT_EQ(info->sha, "abc");
+  EXPECT_EQ(info->provider_version, "0.1.0");
   EXPECT_EQ(info->arch, "x86_64");
 }
 
