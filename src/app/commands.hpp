@@ -23,6 +23,7 @@ Run setup_keys(CLI::App& command);
 Run setup_token(CLI::App& command);
 Run setup_revoke(CLI::App& command);  // faasgate iam revoke
 Run setup_iam(CLI::App& command);
+Run setup_cron(CLI::App& command);
 
 inline constexpr Command kCommands[] = {
     {"serve", "Run the gateway", setup_serve},
@@ -30,6 +31,7 @@ inline constexpr Command kCommands[] = {
     {"keys", "Manage the gateway's signing keys", setup_keys},
     {"token", "A local stand-in for Kubernetes' service-account token projection", setup_token},
     {"iam", "Explain and lint IAM objects", setup_iam},
+    {"cron", "Cron schedules: their next fire times", setup_cron},
 };
 
 }  // namespace faasgate::app
