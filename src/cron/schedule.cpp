@@ -39,8 +39,12 @@ constexpr std::array<FieldSpec, 5> kFields = {{
 constexpr std::size_t kDayOfWeek = 4;
 constexpr std::string_view kFieldList = "minute hour day-of-month month day-of-week";
 
-// Numbers longer than this are out of every field's range; parsing stops before overflow.
+// A number of more digits reads as kTooLarge, beyond every field's range and kMaxStep: no overflow.
 constexpr std::size_t kMaxDigits = 6;
+constexpr int kTooLarge = 1'000'000;
+// Steps past a field's span leave its first value ("*/60" is "0"), as croniter and robfig/cron
+// allow; beyond this one they are surely a typo.
+constexpr int kMaxStep = 999;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -121,7 +125,7 @@ class FieldParser {
         // "FRI-SUN": a day-of-week range may end on Sunday written 0 (or SUN), meaning 7.
         if (&spec_ == &kFields[kDayOfWeek] && high == 0 && low > 0) high = 7;
         if (low > high) {
-          return error(low_at, "range " + std::string(s_.substr(low_at, i_ - low_at)) + " runs backwards (" +
+          return error(low_at, "range " + text_from(low_at) + " runs backwards (" +
                                    std::to_string(low) + " > " + std::to_string(high) + ")");
         }
       }
@@ -131,11 +135,10 @@ class FieldParser {
       ++i_;
       const std::size_t step_at = i_;
       if (at_end() || !is_digit(peek())) return error(step_at, "expected a step (a number) after '/'");
-      auto n = parse_number();
-      if (!n) return fail(std::move(n).error());
-      if (*n == 0) return error(step_at, "a step of 0 never advances");
-      if (*n > 999) return error(step_at, "step " + std::string(s_.substr(step_at, i_ - step_at)) + " is too large");
-      step = *n;
+      const int n = parse_number();
+      if (n == 0) return error(step_at, "a step of 0 never advances");
+      if (n > kMaxStep) return error(step_at, "step " + text_from(step_at) + " is too large");
+      step = n;
       if (single) high = spec_.max;  // "a/n" is "a-max/n"
     }
     const bool day_of_week = &spec_ == &kFields[kDayOfWeek];
@@ -149,13 +152,11 @@ class FieldParser {
     const std::size_t at = i_;
     if (at_end()) return error(at, "expected a value");
     if (is_digit(peek())) {
-      auto n = parse_number();
-      if (!n) return fail(std::move(n).error());
-      if (*n < spec_.min || *n > spec_.max) {
-        return error(at, std::string(s_.substr(at, i_ - at)) + " is out of range " + std::to_string(spec_.min) + "-" +
-                             std::to_string(spec_.max));
+      const int n = parse_number();
+      if (n < spec_.min || n > spec_.max) {
+        return error(at, text_from(at) + " is out of range " + std::to_string(spec_.min) + "-" + std::to_string(spec_.max));
       }
-      return *n;
+      return n;
     }
     if (is_letter(peek())) {
       while (!at_end() && is_letter(peek())) ++i_;
@@ -172,20 +173,17 @@ class FieldParser {
     return error(at, "unexpected " + quoted(s_.substr(at, 1)));
   }
 
-  core::Expected<int, ParseError> parse_number() {
-    const std::size_t at = i_;
+  // The digits at i_, all of them.
+  int parse_number() {
     int n = 0;
-    while (!at_end() && is_digit(peek())) {
-      if (i_ - at == kMaxDigits) {
-        while (!at_end() && is_digit(peek())) ++i_;
-        return error(at, std::string(s_.substr(at, std::min<std::size_t>(i_ - at, 20))) + (i_ - at > 20 ? "..." : "") +
-                             " is out of range " + std::to_string(spec_.min) + "-" + std::to_string(spec_.max));
-      }
-      n = n * 10 + (peek() - '0');
-      ++i_;
+    for (std::size_t digits = 1; !at_end() && is_digit(peek()); ++digits, ++i_) {
+      n = digits <= kMaxDigits ? n * 10 + (peek() - '0') : kTooLarge;
     }
     return n;
   }
+
+  // What was read since `at`, for a message.
+  std::string text_from(std::size_t at) const { return core::printable(s_.substr(at, i_ - at), 20); }
 
   const FieldSpec& spec_;
   std::string_view s_;
