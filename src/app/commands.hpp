@@ -24,6 +24,7 @@ Run setup_token(CLI::App& command);
 Run setup_revoke(CLI::App& command);  // faasgate iam revoke
 Run setup_iam(CLI::App& command);
 Run setup_cron(CLI::App& command);
+Run setup_cron_connector(CLI::App& command);
 
 inline constexpr Command kCommands[] = {
     {"serve", "Run the gateway", setup_serve},
@@ -32,6 +33,8 @@ inline constexpr Command kCommands[] = {
     {"token", "A local stand-in for Kubernetes' service-account token projection", setup_token},
     {"iam", "Explain and lint IAM objects", setup_iam},
     {"cron", "Cron schedules: their next fire times", setup_cron},
+    {"cron-connector", "Invoke functions on their cron schedules, with least privilege (IAM) or basic auth",
+     setup_cron_connector},
 };
 
 }  // namespace faasgate::app
