@@ -147,6 +147,7 @@ void Connector::Impl::apply(DesiredSet desired) {
     if (!re_added.contains(e.key)) metrics.forget(e.key);
   }
   for (const auto& e : d.added) {
+    metrics.track(e.key);
     Fields f;
     f.add("function", e.key.qualified()).add("schedule", e.schedule_text);
     if (e.jwt_auth) f.add("jwt_auth", true);

@@ -32,17 +32,17 @@ void Metrics::set_scheduled(std::size_t n) {
 
 void Metrics::fired(const FunctionKey& key) {
   std::lock_guard lock(mutex_);
-  if (per_function_.size() < kMaxFunctions || per_function_.contains(key)) ++per_function_[key].fires;
+  if (auto it = per_function_.find(key); it != per_function_.end()) ++it->second.fires;
 }
 
 void Metrics::failed(const FunctionKey& key) {
   std::lock_guard lock(mutex_);
-  if (per_function_.size() < kMaxFunctions || per_function_.contains(key)) ++per_function_[key].failures;
+  if (auto it = per_function_.find(key); it != per_function_.end()) ++it->second.failures;
 }
 
 void Metrics::skipped(const FunctionKey& key) {
   std::lock_guard lock(mutex_);
-  if (per_function_.size() < kMaxFunctions || per_function_.contains(key)) ++per_function_[key].skipped;
+  if (auto it = per_function_.find(key); it != per_function_.end()) ++it->second.skipped;
 }
 
 void Metrics::lateness(std::chrono::duration<double> late) {
@@ -57,6 +57,11 @@ void Metrics::lateness(std::chrono::duration<double> late) {
 void Metrics::discovery_failed() {
   std::lock_guard lock(mutex_);
   ++discovery_failures_;
+}
+
+void Metrics::track(const FunctionKey& key) {
+  std::lock_guard lock(mutex_);
+  if (per_function_.size() < kMaxFunctions) per_function_.try_emplace(key);
 }
 
 void Metrics::forget(const FunctionKey& key) {

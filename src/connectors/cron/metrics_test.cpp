@@ -12,6 +12,9 @@ using namespace std::chrono_literals;
 TEST(Metrics, RendersThePrometheusText) {
   Metrics m;
   m.set_scheduled(2);
+  m.track({"nodeinfo", "dev"});
+  m.track({"slow", "dev"});
+  m.fired({"gone", "dev"});  // not tracked: unscheduled while its fire ran
   m.fired({"nodeinfo", "dev"});
   m.fired({"nodeinfo", "dev"});
   m.failed({"nodeinfo", "dev"});
@@ -36,7 +39,9 @@ TEST(Metrics, RendersThePrometheusText) {
            "cron_connector_discovery_failures_total 1\n",
        })
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\nin\n" << text;
+  EXPECT_EQ(text.find("gone.dev"), std::string::npos);
   m.forget({"slow", "dev"});
+  m.skipped({"slow", "dev"});
   EXPECT_EQ(m.render().find("slow.dev"), std::string::npos);
 }
 

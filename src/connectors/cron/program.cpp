@@ -88,6 +88,9 @@ int run_program(const Flags& flags) {
     return 2;
   }
   setup_logging();
+  // Before any thread starts (TokenAuth's renewal, curl's resolver, the pool): they inherit the
+  // blocked signals, so SIGTERM reaches the watcher rather than killing the process.
+  SignalWatcher signals;
   spdlog::info("{}", "Config\t" + config->describe());
 
   sdk::CurlTransportOptions transport_options;
@@ -115,7 +118,6 @@ int run_program(const Flags& flags) {
   }
   auto client = std::make_shared<sdk::Client>(config->gateway_url, options);
 
-  SignalWatcher signals;
   Metrics metrics;
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config->metrics_listen.empty()) {

@@ -8,8 +8,10 @@
 //   cron_connector_lateness_seconds                    histogram: start of a call minus its
 //                                                      scheduled time
 //   cron_connector_discovery_failures_total            discovery rounds that kept the last good set
-// Per-function series exist for scheduled functions only (forget() drops them on unscheduling),
-// so their number is bounded by kMaxFunctions. Thread-safe.
+// Per-function series exist for scheduled functions only: track() starts them when a function is
+// scheduled, forget() drops them when it is unscheduled, and counts for a function not tracked
+// (a fire that ends after its function was unscheduled) are not kept, so the number of series is
+// bounded by kMaxFunctions. Thread-safe.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -26,12 +28,13 @@ class Metrics {
   static constexpr std::array<double, 11> kLatenessBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   void set_scheduled(std::size_t n);
+  void track(const FunctionKey& key);
+  void forget(const FunctionKey& key);
   void fired(const FunctionKey& key);
   void failed(const FunctionKey& key);
   void skipped(const FunctionKey& key);
   void lateness(std::chrono::duration<double> late);
   void discovery_failed();
-  void forget(const FunctionKey& key);
 
   struct Counts {
     std::uint64_t fires = 0, failures = 0, skipped = 0;
