@@ -146,18 +146,6 @@ constexpr Command kTools[] = {
 
 }  // namespace
 
-Run setup_iam(CLI::App& command) {
-  command.require_subcommand(1);
-  auto runs = std::make_shared<std::vector<std::pair<CLI::App*, Run>>>();
-  for (const auto& tool : kTools) {
-    auto* sub = command.add_subcommand(std::string(tool.name), std::string(tool.description));
-    runs->emplace_back(sub, tool.setup(*sub));
-  }
-  return [runs]() -> int {
-    for (auto& [sub, run] : *runs)
-      if (sub->parsed()) return run();
-    return kUsage;
-  };
-}
+Run setup_iam(CLI::App& command) { return setup_group(command, kTools); }
 
 }  // namespace faasgate::app

@@ -4,7 +4,11 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
+#include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace faasgate::app {
 
@@ -16,6 +20,22 @@ struct Command {
   std::string_view description;
   Setup setup;
 };
+
+// A command made of subcommands (`faasgate iam explain|lint|revoke`): each tool's setup runs on
+// its own CLI11 subcommand, and the one chosen runs. CLI11 makes choosing one required.
+inline Run setup_group(CLI::App& command, std::span<const Command> tools) {
+  command.require_subcommand(1);
+  auto runs = std::make_shared<std::vector<std::pair<CLI::App*, Run>>>();
+  for (const auto& tool : tools) {
+    auto* sub = command.add_subcommand(std::string(tool.name), std::string(tool.description));
+    runs->emplace_back(sub, tool.setup(*sub));
+  }
+  return [runs]() -> int {
+    for (auto& [sub, run] : *runs)
+      if (sub->parsed()) return run();
+    return 2;  // not reached: CLI11 refused the command line already
+  };
+}
 
 Run setup_serve(CLI::App& command);
 Run setup_version(CLI::App& command);

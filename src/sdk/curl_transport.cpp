@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "faasgate/curl/handles.hpp"
 #include "faasgate/sdk/http.hpp"
 
 namespace faasgate::sdk {
@@ -23,29 +24,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxHeadBytes = 64 * 1024;
 constexpr std::size_t kMaxHeaders = 256;
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-  });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-struct ListDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using ListPtr = std::unique_ptr<curl_slist, ListDeleter>;
-
-bool append(ListPtr& list, const std::string& item) {
-  curl_slist* longer = curl_slist_append(list.get(), item.c_str());
-  if (!longer) return false;
-  (void)list.release();
-  list.reset(longer);
-  return true;
-}
+using curl::append;
+using curl::EasyPtr;
+using curl::global_init_once;
+using curl::ListPtr;
 
 // The URL as an error may show it: no query or fragment (a query can carry a token) and no
 // userinfo (a password).

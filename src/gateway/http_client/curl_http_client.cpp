@@ -13,34 +13,16 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "faasgate/curl/handles.hpp"
+
 namespace faasgate::http_client {
 
 namespace {
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-  });
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-struct ListDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using ListPtr = std::unique_ptr<curl_slist, ListDeleter>;
-
-// Appends to a curl list; false when curl could not (out of memory), the list kept as it was.
-bool append(ListPtr& list, const std::string& item) {
-  curl_slist* longer = curl_slist_append(list.get(), item.c_str());
-  if (!longer) return false;
-  (void)list.release();
-  list.reset(longer);
-  return true;
-}
+using curl::append;
+using curl::EasyPtr;
+using curl::global_init_once;
+using curl::ListPtr;
 
 struct Sink {
   std::string body;
