@@ -53,7 +53,7 @@ struct MetricsServer::Impl {
       const auto& req = parser.get();
       response.version(req.version());
       response.keep_alive(false);
-      if (req.target() == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+      if (req.target() == "/metrics" && req.method() == http::verb::get) {
         response.result(http::status::ok);
         response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         response.body() = server.render();
@@ -63,7 +63,6 @@ struct MetricsServer::Impl {
         response.body() = "not found: only /metrics is served here\n";
       }
       response.prepare_payload();
-      if (req.method() == http::verb::head) response.body().clear();
       http::async_write(stream, response, [self = shared_from_this()](beast::error_code, std::size_t) {
         beast::error_code ignored;
         self->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

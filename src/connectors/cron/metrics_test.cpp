@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "faasgate/cron_connector/fields.hpp"
+#include "faasgate/cron_connector/metrics_server.hpp"
 
 namespace faasgate::cron_connector {
 namespace {
@@ -52,6 +58,48 @@ TEST(Fields, JsonAfterTheMessageAsTheWriteUpShowsIt) {
             R"({"status": 200, "bytes": 109, "duration": "10ms"})");
   // A value cannot break the line.
   EXPECT_EQ(Fields().add("schedule", "x\"\n}").json(), R"({"schedule": "x\"\n}"})");
+}
+
+// One request over a plain socket, the whole answer back (the server closes after it).
+std::string http_get(const std::string& url, const std::string& request) {
+  const auto port_start = url.rfind(':') + 1;
+  const int port = std::stoi(url.substr(port_start, url.find('/', port_start) - port_start));
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return answer;
+}
+
+TEST(MetricsServer, ServesMetricsOnAPortTheSystemPicksAndNothingElse) {
+  Metrics m;
+  m.set_scheduled(7);
+  auto server = MetricsServer::start("127.0.0.1:0", [&m] { return m.render(); });
+  ASSERT_TRUE(server) << server.error();
+  const auto url = (*server)->url();
+  EXPECT_TRUE(url.starts_with("http://127.0.0.1:")) << url;
+  EXPECT_TRUE(url.ends_with("/metrics")) << url;
+  auto ok = http_get(url, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(ok.starts_with("HTTP/1.1 200 OK\r\n")) << ok;
+  EXPECT_NE(ok.find("text/plain; version=0.0.4"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("cron_connector_scheduled_functions 7\n"), std::string::npos) << ok;
+  EXPECT_TRUE(http_get(url, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 404"));
+  EXPECT_TRUE(http_get(url, "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 404"));
+  // A head larger than 8 KiB gets no answer, only a closed connection.
+  EXPECT_EQ(http_get(url, "GET /metrics HTTP/1.1\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n"), "");
+  EXPECT_FALSE(MetricsServer::start("127.0.0.1:99999", [] { return std::string(); }).has_value());
+  EXPECT_FALSE(MetricsServer::start("localhost", [] { return std::string(); }).has_value());
+  EXPECT_FALSE(MetricsServer::start("host.example:80", [] { return std::string(); }).has_value());
 }
 
 TEST(Fields, Durations) {
