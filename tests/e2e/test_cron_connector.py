@@ -13,8 +13,11 @@ connectors' logs and metrics and the gateway's audit log, that:
     and not where it does not (the exchange is refused, counted as a failure, and nothing crashes);
   - a function moved (deleted from dev, deployed in staging) or deleted is unscheduled within one
     rebuild_interval plus slack, and an invalid schedule is logged once;
+  - a gateway outage keeps every schedule (failed rounds counted, retried with backoff) and
+    nothing is replayed in a burst when it returns;
   - no decision for either connector's subject falls outside its policy.
-Loopback only, ports from the OS (the metrics listeners on 127.0.0.1:0), bounded waits.
+BasicAuthConnectorTest runs one against a gateway without IAM objects, with basic auth and
+asynchronous invocation. Loopback only, ports from the OS (the metrics listeners on 127.0.0.1:0), bounded waits.
 """
 import datetime
 import json
@@ -384,6 +387,43 @@ class CronConnectorTest(unittest.TestCase):
             self.assertEqual(c.stop(), 0, c.text())
             self.assertLess(time.time() - started, 12)
             self.assertIn("Stopped", c.text())
+
+
+class BasicAuthConnectorTest(unittest.TestCase):
+    """A gateway without IAM objects, as upstream's Community Edition: basic_auth with the admin's
+    credentials under secret_mount_path, asynchronous invocation, the answer's body printed."""
+
+    def test_basic_auth_and_async(self):
+        gw = Gateway()
+        secrets = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
+        connector = None
+        try:
+            password = read(os.path.join(gw.data_dir, "admin-password")).strip()
+            with open(os.path.join(secrets, "basic-auth-user"), "w") as f:
+                f.write("admin\n")
+            with open(os.path.join(secrets, "basic-auth-password"), "w") as f:
+                f.write(password + "\n")
+            r = gw.api("POST", "/system/functions", {"service": "ticker", "envProcess": "cat",
+                                                     "annotations": {"topic": "cron-function", "schedule": "@every 1s"}})
+            self.assertEqual(r.status, 202, r.body)
+            connector = Connector("basic", ["--print-response-body"], env={
+                "gateway_url": gw.url, "rebuild_interval": "1s", "basic_auth": "true", "secret_mount_path": secrets,
+                "asynchronous_invocation": "true", "metrics_listen": "127.0.0.1:0"})
+            responses = connector.wait_for(lambda: [e for e in connector.events("Response") if e["status"] == 202],
+                                           "an accepted async invocation")
+            self.assertEqual(responses[0]["function"], "ticker.openfaas-fn")
+            self.assertIn("body", responses[0])
+            gw.wait_until(lambda: gw.api("GET", "/system/function/ticker").json().get("invocationCount", 0) >= 1,
+                          timeout=15, message="the queued call to run")
+            config = connector.events("Config")[0]
+            self.assertEqual((config["auth"], config["user"], config["async_invocation"]), ("basic", "admin", True))
+            self.assertEqual(connector.stop(), 0)
+            self.assertNotIn(password, connector.text())
+        finally:
+            if connector:
+                connector.close()
+            gw.close()
+            harness.shutil.rmtree(secrets, ignore_errors=True)
 
 
 if __name__ == "__main__":
