@@ -13,6 +13,7 @@
 #include "advice.hpp"
 #include "claims.hpp"
 #include "config.hpp"
+#include "faasgate/core/text.hpp"
 #include "faasgate/cli/commands.hpp"
 #include "faasgate/sdk/auth.hpp"
 #include "faasgate/sdk/client.hpp"
@@ -94,6 +95,9 @@ int login(Context& context, const LoginOptions& o) {
     if (!password) return fail(context, password.error());
     auto text = without_final_newline(std::move(*password));
     if (text.empty()) return fail(context, "login: the password on stdin is empty");
+    // The config is YAML, which holds UTF-8 text: other bytes would not come back as they went in.
+    if (!core::valid_utf8(text) || !core::valid_utf8(o.username))
+      return fail(context, "login: the username and password must be UTF-8 text; nothing was stored");
     login.kind = AuthKind::basic;
     login.username = o.username;
     login.password = core::Secret(std::move(text));

@@ -43,6 +43,12 @@ class Reader {
       error(n, field + " must be a string");
       return std::nullopt;
     }
+    // What is read must be what to_yaml writes back: yaml-cpp's emitter rewrites bytes that are
+    // not UTF-8, so such a value would not survive the next save.
+    if (!core::valid_utf8(n.Scalar())) {
+      error(n, field + " is not UTF-8 text");
+      return std::nullopt;
+    }
     return n.Scalar();
   }
 
