@@ -24,7 +24,7 @@
 #include "faasgate/http_client/curl_http_client.hpp"
 #include "faasgate/invoke/embedded_invoker.hpp"
 #include "faasgate/oidc/key_cache.hpp"
-#include "faasgate/platform/platform.hpp"
+#include "faasgate/platform/local_platform.hpp"
 #include "faasgate/provider/runtime.hpp"
 #include "faasgate/queue/async_worker.hpp"
 #include "faasgate/queue/sqlite_queue.hpp"
@@ -201,7 +201,7 @@ class Daemon {
   std::unique_ptr<queue::SqliteQueue> queue_;
   // start_functions
   std::unique_ptr<provider::Runtime> runtime_;
-  std::unique_ptr<platform::Platform> platform_;
+  std::unique_ptr<platform::LocalPlatform> platform_;
   // build_gateway
   std::unique_ptr<access::Authenticator> auth_;
   std::unique_ptr<api::AuditLog> audit_;
@@ -394,7 +394,8 @@ int Daemon::start_functions() {
   }
   runtime_options.sandbox = std::move(*sandbox);
   runtime_ = std::make_unique<provider::Runtime>(io_, runtime_options);
-  platform_ = std::make_unique<platform::Platform>(*store_, *runtime_);
+  platform_ = std::make_unique<platform::LocalPlatform>(*store_, *runtime_,
+                                                         platform::ProviderInfo{"faasgate", "local", kVersion, kCommit, ""});
   platform_->restore();
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "faasgate/iam/loader.hpp"
 #include "faasgate/invoke/fake_invoker.hpp"
 #include "faasgate/jose/jwt.hpp"
+#include "faasgate/platform/local_platform.hpp"
 #include "faasgate/provider/fake_provider.hpp"
 #include "faasgate/queue/memory_queue.hpp"
 #include "faasgate/store/memory_store.hpp"
@@ -134,7 +135,7 @@ class PipelineTest : public ::testing::Test {
   store::MemoryStore store_;
   queue::MemoryQueue queue_;
   provider::FakeProvider provider_;
-  platform::Platform platform_{store_, provider_};
+  platform::LocalPlatform platform_{store_, provider_};
   invoke::FakeInvoker invoker_;
   Metrics metrics_;
   StateHolder state_;

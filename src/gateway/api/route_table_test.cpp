@@ -11,6 +11,7 @@
 #include "faasgate/api/gateway.hpp"
 #include "faasgate/iam/action.hpp"
 #include "faasgate/invoke/fake_invoker.hpp"
+#include "faasgate/platform/local_platform.hpp"
 #include "faasgate/provider/fake_provider.hpp"
 #include "faasgate/queue/memory_queue.hpp"
 #include "faasgate/store/memory_store.hpp"
@@ -34,7 +35,7 @@ class RouteTableTest : public ::testing::Test {
   store::MemoryStore store_;
   queue::MemoryQueue queue_;
   provider::FakeProvider provider_;
-  std::unique_ptr<platform::Platform> platform_ = std::make_unique<platform::Platform>(store_, provider_);
+  std::unique_ptr<platform::LocalPlatform> platform_ = std::make_unique<platform::LocalPlatform>(store_, provider_);
   Metrics metrics_;
   invoke::FakeInvoker invoker_;
   StateHolder state_;

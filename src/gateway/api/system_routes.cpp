@@ -81,13 +81,19 @@ core::Expected<wire::SecretBody*, std::string> valued_secret(Call& call) {
 }  // namespace
 
 asio::awaitable<Reply> Gateway::info(Call&) {
-  boost::json::object version{{"commit_message", ""}, {"sha", options_.commit}, {"release", options_.version}};
-  co_return json_reply(http::status::ok,
-                       boost::json::object{{"provider", boost::json::object{{"provider", "faasgate"},
-                                                                             {"orchestration", "local"},
-                                                                             {"version", version}}},
-                                           {"version", version},
-                                           {"arch", "x86_64"}});
+  auto provider = co_await blocking([&] { return s_.platform.info(); });
+  if (!provider) co_return platform_error(provider.error());
+  auto version_of = [](std::string_view release, std::string_view sha, std::string_view message) {
+    return boost::json::object{{"commit_message", message}, {"sha", sha}, {"release", release}};
+  };
+  co_return json_reply(
+      http::status::ok,
+      boost::json::object{{"provider", boost::json::object{{"provider", provider->provider},
+                                                            {"orchestration", provider->orchestration},
+                                                            {"version", version_of(provider->version_release, provider->version_sha,
+                                                                                   provider->version_commit_message)}}},
+                          {"version", version_of(options_.version, options_.commit, "")},
+                          {"arch", "x86_64"}});
 }
 
 // ---- functions ------------------------------------------------------------------------------
@@ -272,19 +278,26 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
   const bool follow = form_value(params, "follow") == "true" || form_value(params, "follow") == "1";
   auto exists = co_await blocking([&] { return s_.platform.get(query.namespace_, query.name); });
   if (!exists) co_return platform_error(exists.error());
+  auto executor = co_await asio::this_coro::executor;
+  auto opened = co_await s_.platform.open_logs(executor, query, follow);
+  if (!opened) co_return platform_error(opened.error());
+  std::shared_ptr<platform::LogFeed> feed = std::move(*opened);
 
-  const auto& store = s_.platform.logs();
-  auto lines = store.read(query);
   if (!follow) {
+    // Bounded by the back end: the local logs keep at most their limits, a remote stream that is
+    // not followed ends with what the provider has.
     std::string body;
-    for (const auto& line : lines) body += log_line_json(line);
+    while (auto batch = co_await feed->next(std::chrono::seconds(10))) {
+      for (const auto& line : *batch) body += log_line_json(line);
+      if (batch->empty()) break;  // a back end that says nothing for that long has said all
+    }
     co_return text_reply(http::status::ok, body, "application/x-ndjson");
   }
 
   // Follow: a chunked NDJSON stream that ends when the client goes away - or when the caller's
   // authority does: its token expires or is revoked, or Function:Logs on this function stops
-  // being allowed (checked with the live IAM objects on every poll). Streams are capped per
-  // caller and in total, as each holds a connection and a poll loop for as long as it lasts.
+  // being allowed (checked with the live IAM objects at least every 200 ms). Streams are capped
+  // per caller and in total, as each holds a connection and a feed for as long as it lasts.
   auto slot = log_streams_.acquire(call.principal->subject);
   if (!slot) {
     auto refused = error_reply(http::status::too_many_requests, slot.error());
@@ -294,26 +307,16 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
   Reply reply;
   reply.response.result(http::status::ok);
   reply.response.set(http::field::content_type, "application/x-ndjson");
-  reply.stream = [this, query, lines = std::move(lines), &store, principal = *call.principal,
+  reply.stream = [this, query, feed, principal = *call.principal,
                   slot = std::move(*slot)](server::BodyWriter& body) -> asio::awaitable<void> {
-    std::uint64_t seen = store.last_sequence();
-    auto send = [&](const std::vector<provider::LogLine>& batch) -> asio::awaitable<bool> {
-      std::string text;
-      for (const auto& line : batch) {
-        text += log_line_json(line);
-        seen = std::max(seen, line.sequence);
-      }
-      co_return co_await body.write(text);
-    };
-    if (!co_await send(lines)) co_return;
-    asio::steady_timer timer(body.executor());
     while (!stopping_) {
-      timer.expires_after(std::chrono::milliseconds(200));
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto batch = co_await feed->next(std::chrono::milliseconds(200));
+      if (!batch) co_return;  // the back end ended the stream
       if (!still_allowed(principal, iam::Action::function_logs, query.namespace_, query.name)) co_return;
-      auto more = store.read_after(query, seen, 1000);
-      if (!co_await send(more)) co_return;
-      if (more.empty() && body.client_gone()) co_return;
+      std::string text;
+      for (const auto& line : *batch) text += log_line_json(line);
+      if (!co_await body.write(text)) co_return;
+      if (batch->empty() && body.client_gone()) co_return;
     }
   };
   co_return reply;

@@ -1,5 +1,8 @@
-#include "faasgate/platform/platform.hpp"
+#include "faasgate/platform/local_platform.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 namespace faasgate::platform {
@@ -36,11 +39,47 @@ Error from_runtime(const provider::RuntimeError& e) {
   }
 }
 
+// The provider's in-memory logs as a feed: what matches now, then (following) what is appended,
+// polled: a follower costs a timer, not a thread.
+class LocalLogFeed final : public LogFeed {
+ public:
+  LocalLogFeed(boost::asio::any_io_executor executor, const provider::LogSource& source, provider::LogQuery query,
+               bool follow)
+      : timer_(std::move(executor)), source_(source), query_(std::move(query)), follow_(follow) {}
+
+  boost::asio::awaitable<std::optional<std::vector<provider::LogLine>>> next(std::chrono::milliseconds wait) override {
+    if (!started_) {
+      started_ = true;
+      seen_ = source_.last_sequence();  // before the read: a line appended in between is in the read
+      co_return remember(source_.read(query_));
+    }
+    if (!follow_) co_return std::nullopt;
+    constexpr std::chrono::milliseconds poll{200};
+    timer_.expires_after(std::min(wait, poll));
+    co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_return remember(source_.read_after(query_, seen_, 1000));
+  }
+
+ private:
+  std::vector<provider::LogLine> remember(std::vector<provider::LogLine> lines) {
+    for (const auto& line : lines) seen_ = std::max(seen_, line.sequence);
+    return lines;
+  }
+
+  boost::asio::steady_timer timer_;
+  const provider::LogSource& source_;
+  provider::LogQuery query_;
+  bool follow_;
+  bool started_ = false;
+  std::uint64_t seen_ = 0;
+};
+
 }  // namespace
 
-Platform::Platform(store::Store& store, provider::Provider& provider) : store_(store), provider_(provider) {}
+LocalPlatform::LocalPlatform(store::Store& store, provider::Provider& provider, ProviderInfo info)
+    : store_(store), provider_(provider), info_(std::move(info)) {}
 
-Result<provider::FunctionSpec> Platform::spec_for(const model::FunctionDeployment& fn) {
+Result<provider::FunctionSpec> LocalPlatform::spec_for(const model::FunctionDeployment& fn) {
   if (!provider::split_command(fn.env_process)) {
     return core::fail(Error{Errc::invalid, "envProcess is not a valid command line (unterminated quote?)"});
   }
@@ -57,7 +96,7 @@ Result<provider::FunctionSpec> Platform::spec_for(const model::FunctionDeploymen
   return spec;
 }
 
-Result<void> Platform::apply(const model::FunctionDeployment& fn) {
+Result<void> LocalPlatform::apply(const model::FunctionDeployment& fn) {
   auto spec = spec_for(fn);
   if (!spec) return core::fail(spec.error());
   auto applied = provider_.apply(*spec);
@@ -66,7 +105,7 @@ Result<void> Platform::apply(const model::FunctionDeployment& fn) {
   return {};
 }
 
-void Platform::remember_auth(const model::FunctionDeployment& fn) {
+void LocalPlatform::remember_auth(const model::FunctionDeployment& fn) {
   auto it = fn.annotations.find(kJwtAuthAnnotation);
   const bool required = it != fn.annotations.end() && it->second == "true";
   std::lock_guard lock(auth_mu_);
@@ -74,12 +113,12 @@ void Platform::remember_auth(const model::FunctionDeployment& fn) {
   else token_required_.erase({fn.namespace_, fn.service});
 }
 
-bool Platform::requires_token(const std::string& ns, const std::string& name) const {
+bool LocalPlatform::requires_token(const std::string& ns, const std::string& name) const {
   std::lock_guard lock(auth_mu_);
   return token_required_.count({ns, name}) != 0;
 }
 
-void Platform::restore() {
+void LocalPlatform::restore() {
   auto all = store_.list_functions("");
   if (!all) {
     spdlog::error("cannot list functions to restore: {}", all.error().message);
@@ -94,7 +133,7 @@ void Platform::restore() {
   spdlog::info("restored {} functions", all->size());
 }
 
-Result<void> Platform::deploy(const model::FunctionDeployment& fn, core::Instant now) {
+Result<void> LocalPlatform::deploy(const model::FunctionDeployment& fn, core::Instant now) {
   if (!model::valid_dns_label(fn.service))
     return core::fail(Error{Errc::invalid, "a function's name must be " + std::string(model::kDnsLabelRule)});
   std::lock_guard lock(write_mu_);
@@ -112,7 +151,7 @@ Result<void> Platform::deploy(const model::FunctionDeployment& fn, core::Instant
   return {};
 }
 
-Result<void> Platform::update(const model::FunctionDeployment& fn) {
+Result<void> LocalPlatform::update(const model::FunctionDeployment& fn) {
   std::lock_guard lock(write_mu_);
   auto existing = store_.get_function(fn.namespace_, fn.service);
   if (!existing) return core::fail(from_store(existing.error()));
@@ -126,7 +165,7 @@ Result<void> Platform::update(const model::FunctionDeployment& fn) {
   return {};
 }
 
-Result<void> Platform::remove(const std::string& ns, const std::string& name) {
+Result<void> LocalPlatform::remove(const std::string& ns, const std::string& name) {
   std::lock_guard lock(write_mu_);
   if (auto deleted = store_.delete_function(ns, name); !deleted) return core::fail(from_store(deleted.error()));
   provider_.remove(ns, name);
@@ -139,14 +178,14 @@ Result<void> Platform::remove(const std::string& ns, const std::string& name) {
   return {};
 }
 
-Result<void> Platform::scale(const std::string& ns, const std::string& name, std::uint32_t replicas) {
+Result<void> LocalPlatform::scale(const std::string& ns, const std::string& name, std::uint32_t replicas) {
   std::lock_guard lock(write_mu_);
   if (auto set = store_.set_replicas(ns, name, replicas); !set) return core::fail(from_store(set.error()));
   if (auto scaled = provider_.scale(ns, name, replicas); !scaled) return core::fail(from_runtime(scaled.error()));
   return {};
 }
 
-void Platform::add_live_state(model::FunctionStatus& status) {
+void LocalPlatform::add_live_state(model::FunctionStatus& status) {
   const auto& d = status.deployment;
   status.available_replicas = provider_.available_replicas(d.namespace_, d.service);
   std::lock_guard lock(counts_mu_);
@@ -154,14 +193,14 @@ void Platform::add_live_state(model::FunctionStatus& status) {
     status.invocation_count += it->second;
 }
 
-Result<model::FunctionStatus> Platform::get(const std::string& ns, const std::string& name) {
+Result<model::FunctionStatus> LocalPlatform::get(const std::string& ns, const std::string& name) {
   auto status = store_.get_function(ns, name);
   if (!status) return core::fail(from_store(status.error()));
   add_live_state(*status);
   return std::move(*status);
 }
 
-Result<std::vector<model::FunctionStatus>> Platform::list(const std::string& ns) {
+Result<std::vector<model::FunctionStatus>> LocalPlatform::list(const std::string& ns) {
   if (!ns.empty())
     if (auto exists = store_.get_namespace(ns); !exists) return core::fail(from_store(exists.error()));
   auto all = store_.list_functions(ns);
@@ -170,11 +209,11 @@ Result<std::vector<model::FunctionStatus>> Platform::list(const std::string& ns)
   return std::move(*all);
 }
 
-Result<void> Platform::create_secret(const model::SecretRef& ref, const core::Secret& value) {
+Result<void> LocalPlatform::create_secret(const model::SecretRef& ref, const core::Secret& value) {
   return lift(store_.create_secret(ref, value));
 }
 
-Result<void> Platform::update_secret(const model::SecretRef& ref, const core::Secret& value) {
+Result<void> LocalPlatform::update_secret(const model::SecretRef& ref, const core::Secret& value) {
   std::lock_guard lock(write_mu_);
   if (auto updated = store_.update_secret(ref, value); !updated) return core::fail(from_store(updated.error()));
   // Functions that use the secret see the new value in their secret files.
@@ -188,9 +227,9 @@ Result<void> Platform::update_secret(const model::SecretRef& ref, const core::Se
   return {};
 }
 
-Result<void> Platform::delete_secret(const model::SecretRef& ref) { return lift(store_.delete_secret(ref)); }
+Result<void> LocalPlatform::delete_secret(const model::SecretRef& ref) { return lift(store_.delete_secret(ref)); }
 
-Result<std::vector<model::SecretRef>> Platform::list_secrets(const std::string& ns) {
+Result<std::vector<model::SecretRef>> LocalPlatform::list_secrets(const std::string& ns) {
   if (auto exists = store_.get_namespace(ns); !exists) return core::fail(from_store(exists.error()));
   return lift(store_.list_secrets(ns));
 }
@@ -206,22 +245,27 @@ model::Namespace marked(model::Namespace ns) {
 }
 }  // namespace
 
-Result<void> Platform::create_namespace(const model::Namespace& ns) {
+Result<void> LocalPlatform::create_namespace(const model::Namespace& ns) {
   if (!model::valid_dns_label(ns.name))
     return core::fail(Error{Errc::invalid, "a namespace's name must be " + std::string(model::kDnsLabelRule)});
   return lift(store_.create_namespace(marked(ns)));
 }
-Result<void> Platform::update_namespace(const model::Namespace& ns) { return lift(store_.update_namespace(marked(ns))); }
-Result<void> Platform::delete_namespace(const std::string& name) { return lift(store_.delete_namespace(name)); }
-Result<model::Namespace> Platform::get_namespace(const std::string& name) { return lift(store_.get_namespace(name)); }
-Result<std::vector<model::Namespace>> Platform::list_namespaces() { return lift(store_.list_namespaces()); }
+Result<void> LocalPlatform::update_namespace(const model::Namespace& ns) { return lift(store_.update_namespace(marked(ns))); }
+Result<void> LocalPlatform::delete_namespace(const std::string& name) { return lift(store_.delete_namespace(name)); }
+Result<model::Namespace> LocalPlatform::get_namespace(const std::string& name) { return lift(store_.get_namespace(name)); }
+Result<std::vector<model::Namespace>> LocalPlatform::list_namespaces() { return lift(store_.list_namespaces()); }
 
-void Platform::record_invocation(const std::string& ns, const std::string& name) {
+boost::asio::awaitable<Result<std::unique_ptr<LogFeed>>> LocalPlatform::open_logs(boost::asio::any_io_executor executor,
+                                                                                 provider::LogQuery query, bool follow) {
+  co_return std::unique_ptr<LogFeed>(std::make_unique<LocalLogFeed>(std::move(executor), provider_.logs(), std::move(query), follow));
+}
+
+void LocalPlatform::record_invocation(const std::string& ns, const std::string& name) {
   std::lock_guard lock(counts_mu_);
   ++pending_counts_[{ns, name}];
 }
 
-void Platform::flush_invocations() {
+void LocalPlatform::flush_invocations() {
   std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
   {
     std::lock_guard lock(counts_mu_);
