@@ -86,6 +86,13 @@ asio::awaitable<Reply> Gateway::info(Call&) {
   auto version_of = [](std::string_view release, std::string_view sha, std::string_view message) {
     return boost::json::object{{"commit_message", message}, {"sha", sha}, {"release", release}};
   };
+  if (options_.provider_api) {  // a provider's own answer, which a gateway wraps (reference §6)
+    co_return json_reply(http::status::ok,
+                         boost::json::object{{"provider", provider->provider},
+                                             {"orchestration", provider->orchestration},
+                                             {"version", version_of(provider->version_release, provider->version_sha,
+                                                                    provider->version_commit_message)}});
+  }
   co_return json_reply(
       http::status::ok,
       boost::json::object{{"provider", boost::json::object{{"provider", provider->provider},
