@@ -131,7 +131,7 @@ core::Expected<provider::SandboxOptions, std::string> sandbox_options(const Serv
     sandbox.run_as_gid = static_cast<gid_t>(o.function_uid);
   }
   for (const auto& named : {o.data_dir, o.iam_dir, o.issuer_key, o.admin_password_file, o.audit_log,
-                            o.audit_webhook_secret_file, o.auth_dir}) {
+                            o.audit_webhook_secret_file, o.auth_dir, o.keys_dir}) {
     if (named.empty() || named == "-") continue;
     std::error_code ec;
     auto path = fs::weakly_canonical(named, ec);
@@ -349,7 +349,7 @@ int Daemon::load_configuration() {
   key_cache_ = std::make_unique<oidc::KeyCache>(outbound_, cache_options_);
   StateSources sources;
   if (!o_.iam_dir.empty()) sources.iam_dir = o_.iam_dir;
-  sources.keys.data_dir = o_.data_dir;
+  sources.keys.key_dir = o_.keys_dir.empty() ? default_key_dir(o_.data_dir) : fs::path(o_.keys_dir);
   if (!o_.issuer_key.empty()) sources.keys.key_file = o_.issuer_key;
   loader_ = std::make_unique<StateLoader>(sources, *key_cache_);
   auto initial = loader_->load(clock_.now());

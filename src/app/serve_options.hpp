@@ -18,6 +18,7 @@ struct ServeOptions {
   std::string iam_dir;
   std::string system_issuer;
   std::string issuer_key;
+  std::string keys_dir;  // default <data_dir>/issuer-keys; shared by gateways that are one issuer
   std::string admin_password_file;
   unsigned threads = 0;
   unsigned busy_poll_us = 0;
