@@ -4,6 +4,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/utsname.h>
+
 #include <charconv>
 
 #include "faasgate/core/json.hpp"
@@ -21,6 +23,15 @@ namespace {
 std::string namespace_param(const FormParams& params) {
   auto ns = form_value(params, "namespace");
   return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
+}
+
+// The machine's architecture as uname(2) names it ("x86_64", "aarch64"), as upstream reports it.
+const std::string& machine_arch() {
+  static const std::string arch = [] {
+    utsname u{};
+    return ::uname(&u) == 0 ? std::string(u.machine) : std::string("unknown");
+  }();
+  return arch;
 }
 
 Reply bad_request(std::string message) { return error_reply(http::status::bad_request, message); }
@@ -66,7 +77,7 @@ asio::awaitable<Reply> Gateway::info(Call&) {
                                                             {"version", version_of(provider->version_release, provider->version_sha,
                                                                                    provider->version_commit_message)}}},
                           {"version", version_of(options_.version, options_.commit, "")},
-                          {"arch", "x86_64"}});
+                          {"arch", machine_arch()}});
 }
 
 // ---- functions ------------------------------------------------------------------------------
