@@ -259,24 +259,8 @@ class CurlTransport final : public HttpTransport {
     bool ok = true;
     auto set = [&](CURLoption opt, auto value) { ok = ok && curl_easy_setopt(h, opt, value) == CURLE_OK; };
     set(CURLOPT_SHARE, share_);
-    set(CURLOPT_URL, request.url.c_str());
-    set(CURLOPT_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is an answer: a token is never sent on to another host
-    set(CURLOPT_NOSIGNAL, 1L);        // no SIGALRM for DNS timeouts: calls come from many threads
-    if (request.method == "GET") {
-      set(CURLOPT_HTTPGET, 1L);
-    } else if (request.method == "HEAD") {
-      set(CURLOPT_NOBODY, 1L);
-    } else {
-      set(CURLOPT_POSTFIELDS, request.body.data());
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    set(CURLOPT_HTTPHEADER, headers.get());
-    set(CURLOPT_SSL_VERIFYPEER, 1L);
-    set(CURLOPT_SSL_VERIFYHOST, 2L);
-    set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    ok = ok && curl::set_common_options(h, request.url, request.method, request.body, headers.get(),
+                                        options_.ca_file.empty() ? nullptr : &options_.ca_file);
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     set(CURLOPT_HEADERFUNCTION, &on_header);
     set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
