@@ -166,7 +166,7 @@ Result<void> Message::ack(std::chrono::milliseconds timeout) {
 }
 
 Result<void> Message::nak(std::chrono::milliseconds delay) {
-  auto s = delay.count() > 0 ? natsMsg_NakWithDelay(raw_->msg, ns(delay), nullptr) : natsMsg_Nak(raw_->msg, nullptr);
+  auto s = delay.count() > 0 ? natsMsg_NakWithDelay(raw_->msg, delay.count(), nullptr) : natsMsg_Nak(raw_->msg, nullptr);
   if (s != NATS_OK) return core::fail(error_of("cannot hand a message back", s));
   return {};
 }

@@ -83,6 +83,15 @@ Result<void> MemoryQueue::retry_later(const std::string& id, core::Instant when)
   return {};
 }
 
+Result<void> MemoryQueue::extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) {
+  if (auto bad = detail::check_lease(lease)) return core::fail(*bad);
+  std::lock_guard lock(mu_);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return core::fail(not_found(id));
+  it->second.lease_until = now + lease;
+  return {};
+}
+
 Result<void> MemoryQueue::complete(const std::string& id) {
   std::lock_guard lock(mu_);
   if (calls_.erase(id) == 0) return core::fail(not_found(id));

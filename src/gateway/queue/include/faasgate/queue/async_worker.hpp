@@ -42,6 +42,9 @@ struct AsyncOptions {
   // Retry-After of a 429 for a full queue: a worker takes at least a moment per call, so an
   // earlier retry mostly finds the queue as full as before.
   std::chrono::seconds queue_full_retry_after{5};
+  // Retry-After of a 503 when the queue's server (NATS) is unreachable: the client reconnects
+  // every second or so.
+  std::chrono::seconds queue_unavailable_retry_after{2};
 };
 
 class AsyncWorkers {
