@@ -166,7 +166,10 @@ Result<std::vector<AsyncCall>> JetStreamQueue::lease_calls(std::size_t max, core
   if (!nc_.connected()) return core::fail(error(QueueErrc::unavailable, "the async queue's NATS server is unreachable"));
   nats::Result<std::vector<nats::Message>> got = std::vector<nats::Message>{};
   {
-    std::lock_guard lock(fetch_mu_);
+    // Another thread is fetching (and waiting up to fetch_wait): it gets what is there. Not
+    // queueing behind it keeps the callers' threads (the gateway's blocking pool) free.
+    std::unique_lock lock(fetch_mu_, std::try_to_lock);
+    if (!lock) return out;
     got = (*sub)->fetch(static_cast<int>(std::min<std::size_t>(max, 256)), options_.fetch_wait);
   }
   if (!got) {
@@ -202,11 +205,7 @@ Result<void> JetStreamQueue::record_result(const AsyncCall& call) {
   std::lock_guard lock(mu_);
   auto it = leased_.find(call.id);
   if (it == leased_.end()) return core::fail(not_found(call.id));
-  auto& kept = it->second.call;
-  kept.result_status = call.result_status;
-  kept.result_body = call.result_status ? call.result_body : std::string();
-  kept.result_headers = call.result_status ? call.result_headers : decltype(call.result_headers){};
-  kept.duration_seconds = call.duration_seconds;
+  detail::keep_result(it->second.call, call);
   return {};
 }
 

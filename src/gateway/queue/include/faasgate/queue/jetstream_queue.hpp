@@ -14,7 +14,8 @@
 //    settings); a server that is unreachable or slower than `timeout` is `unavailable`, and a
 //    call whose message is beyond the server's max_payload `too_large`. A timeout can hide a
 //    stored call: the caller, told 503, may send it again - a duplicate, never a loss.
-//  - lease_calls() fetches from the consumer and keeps each message by call id; a call not yet
+//  - lease_calls() fetches from the consumer and keeps each message by call id (one thread fetches
+//    at a time: a caller that finds another fetching gets nothing at once); a call not yet
 //    due (its due time is in the message) is handed back with a delay of due - now. The lease is
 //    the consumer's ack_wait, in the server's time: the `lease` argument is checked, not used.
 //  - complete() is a synchronous ack, extend_lease() an in-progress ack (restarts ack_wait),
