@@ -46,6 +46,34 @@ Run setup_serve(CLI::App& command) {
                      "Bytes queued at most for one function, e.g. 64MiB (429 beyond)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  command.add_option("--nats-url", o->nats_url,
+                     "Queue async calls in NATS JetStream at URL (nats://host:4222), shared by every gateway "
+                     "given it, instead of in --data-dir; also share revocations there. Reconnects forever; "
+                     "async calls answer 503 while it is unreachable");
+  command.add_option("--nats-queue", o->nats_queue, "With --nats-url: the queue (subject prefix, stream OF_<name>)")
+      ->capture_default_str();
+  command.add_option("--nats-creds", o->nats_creds, "With --nats-url: a NATS credentials file (.creds)");
+  command.add_option("--queue-ack-wait", o->queue_ack_wait,
+                     "An async call's lease (JetStream's ack_wait), renewed every third of it while the call runs")
+      ->capture_default_str();
+  command.add_option("--queue-max-inflight", o->queue_max_inflight, "Async calls this gateway runs at once")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
+  command.add_option("--queue-max-retry-attempts", o->queue_max_retry_attempts,
+                     "Attempts of an async call (and its callback) at most (annotation com.openfaas.retry.attempts)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  command.add_option("--queue-initial-retry-wait", o->queue_initial_retry_wait,
+                     "Wait before the first retry, doubled each time (com.openfaas.retry.min_wait)")
+      ->capture_default_str();
+  command.add_option("--queue-max-retry-wait", o->queue_max_retry_wait,
+                     "Longest wait between retries (com.openfaas.retry.max_wait)")
+      ->capture_default_str();
+  command.add_option("--queue-retry-codes", o->queue_retry_codes,
+                     "Statuses of a function that are retried, comma-separated (com.openfaas.retry.codes)")
+      ->capture_default_str();
+  command.add_option("--queue-backoff", o->queue_backoff, "exponential, full (jitter) or equal (jitter)")
+      ->capture_default_str();
   command.add_option("--threads", o->threads, "Threads serving connections (default: one per core)");
   command
       .add_option("--busy-poll-us", o->busy_poll_us,

@@ -23,14 +23,17 @@
 #include "faasgate/core/files.hpp"
 #include "faasgate/http_client/curl_http_client.hpp"
 #include "faasgate/invoke/embedded_invoker.hpp"
+#include "faasgate/nats/nats.hpp"
 #include "faasgate/oidc/key_cache.hpp"
 #include "faasgate/platform/local_platform.hpp"
 #include "faasgate/provider/runtime.hpp"
 #include "faasgate/queue/async_worker.hpp"
+#include "faasgate/queue/jetstream_queue.hpp"
 #include "faasgate/queue/sqlite_queue.hpp"
 #include "faasgate/server/http_server.hpp"
 #include "faasgate/store/sqlite_store.hpp"
 #include "reloader.hpp"
+#include "revocation_feed.hpp"
 #include "state_loader.hpp"
 
 namespace faasgate::app {
@@ -40,12 +43,16 @@ namespace {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-// Revocations are read from the store: `faasgate iam revoke` writes them from another process.
-void load_revocations(store::Store& store, access::Authenticator& auth) {
+// Revocations are read from the store (`faasgate iam revoke` writes them from another process)
+// and, with --nats-url, merged with those every gateway shares on NATS (revocation_feed.hpp).
+void load_revocations(store::Store& store, access::Authenticator& auth, const RevocationFeed* shared) {
   auto all = store.list_revocations();
   if (!all) {
     spdlog::error("cannot read revocations: {}", all.error().message);
     return;
+  }
+  if (shared) {
+    for (auto& r : shared->snapshot()) all->push_back(std::move(r));
   }
   auto list = std::make_shared<access::RevocationList>();
   for (const auto& r : *all) {
@@ -167,6 +174,7 @@ class Daemon {
   int bind_listeners();
   int load_configuration();
   int open_state();
+  int open_nats();
   int start_functions();
   int build_gateway();
   void serve_until_signal();
@@ -201,7 +209,9 @@ class Daemon {
   std::unique_ptr<oauth::TokenExchange> exchange_;
   // open_state
   std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<queue::SqliteQueue> queue_;
+  std::unique_ptr<nats::Connection> nats_;  // with --nats-url
+  std::unique_ptr<RevocationFeed> shared_revocations_;
+  std::unique_ptr<queue::Queue> queue_;
   // start_functions
   std::unique_ptr<provider::Runtime> runtime_;
   std::unique_ptr<platform::LocalPlatform> platform_;
@@ -224,6 +234,7 @@ int Daemon::run() {
   }
   serve_until_signal();
   reloader_->stop();
+  if (shared_revocations_) shared_revocations_->stop();
   blocking_.join();
   runtime_->shutdown();  // SIGTERM, then SIGKILL after the grace period, to every function process
   platform_->flush_invocations();
@@ -274,6 +285,35 @@ int Daemon::check_options() {
                                  .max_calls_per_function = o_.async_max_queued_per_function,
                                  .max_bytes_per_function = o_.async_max_queued_bytes_per_function};
   gateway_options_.max_async_body_bytes = static_cast<std::size_t>(o_.async_max_body);
+  auto ack_wait = duration_flag("--queue-ack-wait", o_.queue_ack_wait);
+  auto initial_wait = duration_flag("--queue-initial-retry-wait", o_.queue_initial_retry_wait);
+  auto max_wait = duration_flag("--queue-max-retry-wait", o_.queue_max_retry_wait);
+  if (!ack_wait || !initial_wait || !max_wait) return 2;
+  auto codes = queue::parse_statuses(o_.queue_retry_codes);
+  auto backoff = queue::parse_backoff(o_.queue_backoff);
+  if (!codes || !backoff || *initial_wait > *max_wait) {
+    std::cerr << "faasgate serve: " << (!codes ? "--queue-retry-codes must be HTTP statuses, comma-separated"
+                                        : !backoff ? "--queue-backoff must be exponential, full or equal"
+                                                   : "--queue-initial-retry-wait must not be above --queue-max-retry-wait")
+              << "\n";
+    return 2;
+  }
+  async_options_.lease = *ack_wait;
+  async_options_.max_inflight = o_.queue_max_inflight;
+  async_options_.retry = {.max_attempts = o_.queue_max_retry_attempts,
+                          .min_wait = *initial_wait,
+                          .max_wait = *max_wait,
+                          .statuses = std::move(*codes),
+                          .backoff = *backoff};
+  if (!o_.nats_url.empty()) {
+    if (auto bad = queue::JetStreamQueue::check_queue_name(o_.nats_queue)) {
+      std::cerr << "faasgate serve: --nats-queue: " << *bad << "\n";
+      return 2;
+    }
+  } else if (!o_.nats_creds.empty()) {
+    std::cerr << "faasgate serve: --nats-creds needs --nats-url\n";
+    return 2;
+  }
   if (!o_.audit_webhook.empty() && o_.audit_webhook_secret_file.empty()) {
     std::cerr << "faasgate serve: --audit-webhook needs --audit-webhook-secret-file (the HMAC key)\n";
     return 2;
@@ -374,6 +414,7 @@ int Daemon::open_state() {
     return 1;
   }
   store_ = std::move(*store);
+  if (!o_.nats_url.empty()) return open_nats();
   auto async_queue = queue::SqliteQueue::open(fs::path(o_.data_dir) / "faasgate.db");
   if (!async_queue) {
     std::cerr << "faasgate serve: cannot open the async queue: " << async_queue.error().message << "\n";
@@ -384,6 +425,27 @@ int Daemon::open_state() {
     std::cerr << "faasgate serve: cannot recover the async queue: " << released.error().message << "\n";
     return 1;
   }
+  return 0;
+}
+
+// The async queue on NATS JetStream, and the revocations every gateway shares there. An
+// unreachable server does not stop the gateway: the connection keeps trying, async calls answer
+// 503 meanwhile.
+int Daemon::open_nats() {
+  auto connection = nats::Connection::connect(
+      {.url = o_.nats_url, .name = "faasgate " + gateway_options_.system_issuer, .credentials_file = o_.nats_creds});
+  if (!connection) {
+    std::cerr << "faasgate serve: --nats-url: " << connection.error().message << "\n";
+    return 2;
+  }
+  nats_ = std::move(*connection);
+  queue_ = std::make_unique<queue::JetStreamQueue>(
+      *nats_, queue::JetStreamQueueOptions{.queue = o_.nats_queue,
+                                           .ack_wait = async_options_.lease,
+                                           .limits = async_options_.queue_limits});
+  shared_revocations_ = std::make_unique<RevocationFeed>(*nats_);
+  spdlog::info("async queue: NATS JetStream at {}, stream OF_{}, lease {}s", nats::redacted_url(o_.nats_url),
+               o_.nats_queue, async_options_.lease.count());
   return 0;
 }
 
@@ -428,7 +490,8 @@ int Daemon::build_gateway() {
   }
   auth_ = std::make_unique<access::Authenticator>(std::move(admin_password->password), gateway_options_.system_issuer,
                                                   10'000, std::move(admin_user));
-  load_revocations(*store_, *auth_);
+  if (shared_revocations_) shared_revocations_->start();
+  load_revocations(*store_, *auth_, shared_revocations_.get());
   api::AuditOptions audit_options;
   audit_options.file = o_.audit_log;
   audit_options.webhook_url = o_.audit_webhook;
@@ -452,6 +515,12 @@ int Daemon::build_gateway() {
         platform_->record_invocation(ns, name);
         metrics_.observe_invocation(name + "." + ns, status, seconds);
       });
+  async_options_.annotations = [this](const std::string& ns, const std::string& name)
+      -> std::optional<std::map<std::string, std::string>> {
+    auto function = platform_->get(ns, name);
+    if (!function) return std::nullopt;
+    return function->deployment.annotations;
+  };
   async_workers_ =
       std::make_unique<queue::AsyncWorkers>(io_, *queue_, *invoker_, blocking_, clock_, outbound_, async_options_);
   gateway_options_.provider_api = o_.provider_api;
@@ -463,7 +532,7 @@ int Daemon::build_gateway() {
   reloader_ = std::make_unique<Reloader>(
       std::chrono::seconds(1),
       std::vector<Reloader::Chore>{[this] { platform_->flush_invocations(); },
-                                   [this] { load_revocations(*store_, *auth_); },
+                                   [this] { load_revocations(*store_, *auth_, shared_revocations_.get()); },
                                    // A broken change keeps the last good set; the snapshot is swapped whole.
                                    [this] {
                                      if (!loader_->changed(clock_.now())) return;

@@ -29,6 +29,17 @@ struct ServeOptions {
   std::uint64_t async_max_queued_bytes = 256ull << 20;
   std::uint64_t async_max_queued_per_function = 1'000;
   std::uint64_t async_max_queued_bytes_per_function = 64ull << 20;
+  // The async queue: SQLite in --data-dir, or NATS JetStream shared by several gateways.
+  std::string nats_url;
+  std::string nats_queue = "faas-request";
+  std::string nats_creds;
+  std::string queue_ack_wait = "30s";  // the lease, renewed while a call runs
+  unsigned queue_max_inflight = 4;
+  std::uint32_t queue_max_retry_attempts = 100;
+  std::string queue_initial_retry_wait = "10s";
+  std::string queue_max_retry_wait = "120s";
+  std::string queue_retry_codes = "408,429,500,502,503,504";
+  std::string queue_backoff = "exponential";
   std::string log_level = "info";
   bool unsafe_no_isolation = false;
   unsigned function_uid = 65532;

@@ -95,6 +95,15 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
     reply.response.set(http::field::retry_after, std::to_string(async.queue_full_retry_after.count()));
     co_return reply;
   }
+  // The queue's server (NATS) is away: not stored, so never a 202; the publish is bounded in time.
+  if (!stored && stored.error().code == queue::QueueErrc::unavailable) {
+    auto reply = error_reply(http::status::service_unavailable, "cannot queue the call: " + stored.error().message);
+    reply.response.set(http::field::retry_after, std::to_string(async.queue_unavailable_retry_after.count()));
+    co_return reply;
+  }
+  if (!stored && stored.error().code == queue::QueueErrc::too_large) {
+    co_return error_reply(http::status::payload_too_large, "cannot queue the call: " + stored.error().message);
+  }
   if (!stored) co_return error_reply(http::status::internal_server_error, "cannot queue the call: " + stored.error().message);
   if (s_.async_workers) s_.async_workers->wake();
   auto reply = status_only(http::status::accepted);

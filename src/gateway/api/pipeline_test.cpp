@@ -54,6 +54,33 @@ std::string basic(std::string_view user_password) {
                                                   user_password.size()));
 }
 
+// A MemoryQueue whose enqueue() can be made to fail as a JetStream queue does when its server is
+// away, or for a call beyond its server's max_payload.
+class SwitchableQueue final : public queue::Queue {
+ public:
+  std::optional<queue::QueueErrc> fail_enqueue;
+  queue::Result<void> enqueue(const queue::AsyncCall& call, const queue::QueueLimits& limits) override {
+    if (fail_enqueue) return core::fail(queue::QueueError{*fail_enqueue, "the async queue's NATS server is unavailable"});
+    return q_.enqueue(call, limits);
+  }
+  queue::Result<std::vector<queue::AsyncCall>> lease_calls(std::size_t max, core::Instant now,
+                                                           std::chrono::seconds lease) override {
+    return q_.lease_calls(max, now, lease);
+  }
+  queue::Result<void> record_result(const queue::AsyncCall& call) override { return q_.record_result(call); }
+  queue::Result<void> retry_later(const std::string& id, core::Instant when) override { return q_.retry_later(id, when); }
+  queue::Result<void> extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) override {
+    return q_.extend_lease(id, now, lease);
+  }
+  queue::Result<void> complete(const std::string& id) override { return q_.complete(id); }
+  queue::Result<std::size_t> depth() override { return q_.depth(); }
+  queue::Result<void> release_leases() override { return q_.release_leases(); }
+  queue::Result<void> reclaim_space() override { return q_.reclaim_space(); }
+
+ private:
+  queue::MemoryQueue q_;
+};
+
 class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest() {
@@ -133,7 +160,7 @@ class PipelineTest : public ::testing::Test {
   std::filesystem::path dir_;
   boost::asio::thread_pool blocking_{1};
   store::MemoryStore store_;
-  queue::MemoryQueue queue_;
+  SwitchableQueue queue_;
   provider::FakeProvider provider_;
   platform::LocalPlatform platform_{store_, provider_};
   invoke::FakeInvoker invoker_;
@@ -147,6 +174,23 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<Gateway> gateway_;
   const std::string admin_ = basic("admin:pw");
 };
+
+// Never a 202 for a call that was not stored: a queue whose server is away is 503 with a
+// Retry-After, a call its server cannot hold 413; nothing is queued either way.
+TEST_F(PipelineTest, AsyncCallsTheQueueCannotStoreAre503Or413NotAccepted) {
+  deploy_as_admin("dev", "open");
+  queue_.fail_enqueue = queue::QueueErrc::unavailable;
+  auto away = call(http::verb::post, "/async-function/open.dev", "", "x");
+  EXPECT_EQ(away.response.result(), http::status::service_unavailable) << away.response.body();
+  EXPECT_EQ(away.response[http::field::retry_after], "2");
+  EXPECT_NE(away.response.body().find("unavailable"), std::string::npos);
+  queue_.fail_enqueue = queue::QueueErrc::too_large;
+  EXPECT_EQ(call(http::verb::post, "/async-function/open.dev", "", "x").response.result(), http::status::payload_too_large);
+  EXPECT_EQ(*queue_.depth(), 0u);
+  queue_.fail_enqueue.reset();
+  EXPECT_EQ(call(http::verb::post, "/async-function/open.dev", "", "x").response.result(), http::status::accepted);
+  EXPECT_EQ(*queue_.depth(), 1u);
+}
 
 TEST_F(PipelineTest, NoOrBadCredentialsAre401) {
   auto none = call(http::verb::get, "/system/functions");

@@ -37,6 +37,14 @@ inline std::uint64_t call_bytes(const AsyncCall& call) {
   return call.body.size() + (call.result_status ? call.result_body.size() : 0);
 }
 
+// record_result()'s update of the kept call: a result body or headers without a status are not kept.
+inline void keep_result(AsyncCall& kept, const AsyncCall& from) {
+  kept.result_status = from.result_status;
+  kept.result_body = from.result_status ? from.result_body : std::string();
+  kept.result_headers = from.result_status ? from.result_headers : decltype(from.result_headers){};
+  kept.duration_seconds = from.duration_seconds;
+}
+
 inline bool unlimited(const QueueLimits& l) {
   return l.max_calls == QueueLimits::kNone && l.max_bytes == QueueLimits::kNone &&
          l.max_calls_per_function == QueueLimits::kNone && l.max_bytes_per_function == QueueLimits::kNone;

@@ -65,11 +65,7 @@ Result<void> MemoryQueue::record_result(const AsyncCall& call) {
   std::lock_guard lock(mu_);
   auto it = calls_.find(call.id);
   if (it == calls_.end()) return core::fail(not_found(call.id));
-  auto& kept = it->second.call;
-  kept.result_status = call.result_status;
-  kept.result_body = call.result_status ? call.result_body : std::string();
-  kept.result_headers = call.result_status ? call.result_headers : decltype(call.result_headers){};
-  kept.duration_seconds = call.duration_seconds;
+  detail::keep_result(it->second.call, call);
   return {};
 }
 
@@ -80,6 +76,15 @@ Result<void> MemoryQueue::retry_later(const std::string& id, core::Instant when)
   it->second.due_at = when;
   it->second.lease_until.reset();
   ++it->second.call.attempts;
+  return {};
+}
+
+Result<void> MemoryQueue::extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) {
+  if (auto bad = detail::check_lease(lease)) return core::fail(*bad);
+  std::lock_guard lock(mu_);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return core::fail(not_found(id));
+  it->second.lease_until = now + lease;
   return {};
 }
 

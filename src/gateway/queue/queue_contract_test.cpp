@@ -1,4 +1,7 @@
-// The Queue contract (queue/queue.hpp), run against every implementation.
+// The Queue contract (queue/queue.hpp), run against every implementation: MemoryQueue,
+// SqliteQueue, and JetStreamQueue against a real nats-server the test starts. Where JetStream
+// promises less (queue.hpp, "Where JetStreamQueue is weaker"), the test checks what it promises
+// instead, in an `if constexpr (TypeParam::kServerTime)` branch: nothing is skipped.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,8 +11,10 @@
 #include <set>
 #include <thread>
 
+#include "faasgate/queue/jetstream_queue.hpp"
 #include "faasgate/queue/memory_queue.hpp"
 #include "faasgate/queue/sqlite_queue.hpp"
+#include "nats_server.hpp"
 #include "test_support.hpp"
 
 namespace faasgate::queue {
@@ -18,35 +23,87 @@ namespace {
 using namespace std::chrono_literals;
 const core::Instant kT0 = core::from_unix(1'700'000'000);
 
+// kServerTime: times are the `now` arguments exactly (false), or the server's (true: a lease is
+// the consumer's ack_wait and a call handed back with a delay returns when the server says).
 struct MemoryImpl {
-  static std::unique_ptr<Queue> make(const std::filesystem::path&) { return std::make_unique<MemoryQueue>(); }
+  static constexpr bool kServerTime = false;
+  static std::unique_ptr<Queue> make(const std::filesystem::path&, std::shared_ptr<void>&) {
+    return std::make_unique<MemoryQueue>();
+  }
 };
 struct SqliteImpl {
-  static std::unique_ptr<Queue> make(const std::filesystem::path& dir) {
+  static constexpr bool kServerTime = false;
+  static std::unique_ptr<Queue> make(const std::filesystem::path& dir, std::shared_ptr<void>&) {
     auto q = SqliteQueue::open(dir / "faasgate.db");
     if (!q) throw std::runtime_error(q.error().message);
     return std::move(*q);
+  }
+};
+constexpr auto kAckWait = 2s;  // JetStream's lease in these tests: short, as the tests wait it out
+struct JetStreamImpl {
+  static constexpr bool kServerTime = true;
+  static nats::testing::NatsServer& server() {
+    static nats::testing::NatsServer s;  // one for the test program; each test has a queue (stream) of its own
+    return s;
+  }
+  static std::unique_ptr<Queue> make(const std::filesystem::path&, std::shared_ptr<void>& keep) {
+    auto c = nats::Connection::connect({.url = server().url()});
+    if (!c) throw std::runtime_error(c.error().message);
+    for (int i = 0; i < 500 && !(*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+    static std::atomic<int> n{0};
+    JetStreamQueueOptions o{.queue = "contract" + std::to_string(++n), .ack_wait = kAckWait, .fetch_wait = 50ms};
+    auto q = std::make_unique<JetStreamQueue>(**c, o);
+    keep = std::shared_ptr<nats::Connection>(std::move(*c));
+    return q;
   }
 };
 
 template <class Impl>
 class QueueContract : public ::testing::Test {
  protected:
-  QueueContract() : queue_(Impl::make(dir_.path())) {}
+  QueueContract() : queue_(Impl::make(dir_.path(), keep_)) {}
   Queue& queue() { return *queue_; }
 
   sqlite::testing::TempDir dir_;
+  std::shared_ptr<void> keep_;  // what the queue needs alive (JetStream: its connection)
   std::unique_ptr<Queue> queue_;
 };
 
-using Implementations = ::testing::Types<MemoryImpl, SqliteImpl>;
+using Implementations = ::testing::Types<MemoryImpl, SqliteImpl, JetStreamImpl>;
 class Names {
  public:
   template <class T>
   static std::string GetName(int) {
-    return std::is_same_v<T, MemoryImpl> ? "Memory" : "Sqlite";
+    if (std::is_same_v<T, MemoryImpl>) return "Memory";
+    return std::is_same_v<T, SqliteImpl> ? "Sqlite" : "JetStream";
   }
 };
+
+// A hand-out that is due now: at once when times are the arguments; with server time, once the
+// server redelivers (bounded: a few ack_waits).
+template <class Impl>
+Result<std::vector<AsyncCall>> lease_soon(Queue& q, std::size_t max, core::Instant now, std::chrono::seconds lease) {
+  auto r = q.lease_calls(max, now, lease);
+  if constexpr (Impl::kServerTime) {
+    const auto deadline = std::chrono::steady_clock::now() + 5 * kAckWait;
+    while (r && r->empty() && std::chrono::steady_clock::now() < deadline) r = q.lease_calls(max, now, lease);
+  }
+  return r;
+}
+
+// depth(), once the server has applied the acks (at once for the others).
+template <class Impl>
+std::size_t depth_soon(Queue& q, std::size_t want) {
+  auto d = q.depth();
+  if constexpr (Impl::kServerTime) {
+    for (int i = 0; i < 200 && d && *d != want; ++i) {
+      std::this_thread::sleep_for(10ms);
+      d = q.depth();
+    }
+  }
+  EXPECT_TRUE(d) << d.error().message;
+  return d ? *d : 0;
+}
 TYPED_TEST_SUITE(QueueContract, Implementations, Names);
 
 template <class T>
@@ -103,16 +160,16 @@ TYPED_TEST(QueueContract, LeaseHandsOutOnceUntilItExpires) {
   auto& q = this->queue();
   ASSERT_TRUE(q.enqueue(make_call("c1"), {}));
   EXPECT_TRUE(q.lease_calls(10, kT0 - 1s, 30s)->empty());  // not due before it was enqueued
-  ASSERT_EQ(q.lease_calls(10, kT0, 30s)->size(), 1u);
+  ASSERT_EQ(lease_soon<TypeParam>(q, 10, kT0, 30s)->size(), 1u);
   EXPECT_TRUE(q.lease_calls(10, kT0, 30s)->empty());
   EXPECT_TRUE(q.lease_calls(10, kT0 + 29s, 30s)->empty());
   EXPECT_EQ(*q.depth(), 1u);  // leased calls still count
-  auto again = q.lease_calls(10, kT0 + 30s, 30s);  // lease_until <= now: expired
+  auto again = lease_soon<TypeParam>(q, 10, kT0 + 30s, 30s);  // lease_until <= now: expired
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ(again->front().id, "c1");
   EXPECT_TRUE(q.lease_calls(10, kT0 + 59s, 30s)->empty());
   ASSERT_TRUE(q.complete("c1"));
-  EXPECT_EQ(*q.depth(), 0u);
+  EXPECT_EQ(depth_soon<TypeParam>(q, 0), 0u);
   EXPECT_TRUE(q.lease_calls(10, kT0 + 3600s, 30s)->empty());
   EXPECT_EQ(code(q.complete("c1")), QueueErrc::not_found);
 }
@@ -126,11 +183,18 @@ TYPED_TEST(QueueContract, LeaseOrderAndLimits) {
   EXPECT_EQ(code(q.lease_calls(1, kT0, 0s)), QueueErrc::invalid);
   auto first = q.lease_calls(2, kT0 + 10s, 30s);
   ASSERT_EQ(first->size(), 2u);
-  EXPECT_EQ((*first)[0].id, "b");
-  EXPECT_EQ((*first)[1].id, "a");
   auto rest = q.lease_calls(2, kT0 + 10s, 30s);
   ASSERT_EQ(rest->size(), 1u);
-  EXPECT_EQ((*rest)[0].id, "late");
+  if constexpr (TypeParam::kServerTime) {
+    // JetStream promises arrival order among due calls, not due order.
+    EXPECT_EQ((*first)[0].id, "late");
+    EXPECT_EQ((*first)[1].id, "b");
+    EXPECT_EQ((*rest)[0].id, "a");
+  } else {
+    EXPECT_EQ((*first)[0].id, "b");
+    EXPECT_EQ((*first)[1].id, "a");
+    EXPECT_EQ((*rest)[0].id, "late");
+  }
 }
 
 TYPED_TEST(QueueContract, RecordResultRetryAndComplete) {
@@ -148,7 +212,7 @@ TYPED_TEST(QueueContract, RecordResultRetryAndComplete) {
 
   ASSERT_TRUE(q.retry_later("c1", kT0 + 100s));
   EXPECT_TRUE(q.lease_calls(1, kT0 + 99s, 30s)->empty());  // lease cleared but not due yet
-  auto retried = q.lease_calls(1, kT0 + 100s, 30s);
+  auto retried = lease_soon<TypeParam>(q, 1, kT0 + 100s, 30s);
   ASSERT_EQ(retried->size(), 1u);
   const auto& got = retried->front();
   EXPECT_EQ(got.attempts, 1u);
@@ -160,15 +224,28 @@ TYPED_TEST(QueueContract, RecordResultRetryAndComplete) {
   EXPECT_EQ(got.body, make_call("c1").body);  // the request is kept too
 
   ASSERT_TRUE(q.retry_later("c1", kT0 + 200s));
-  EXPECT_EQ(q.lease_calls(1, kT0 + 200s, 30s)->front().attempts, 2u);
+  auto third = lease_soon<TypeParam>(q, 1, kT0 + 200s, 30s);
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ(third->front().attempts, 2u);
   ASSERT_TRUE(q.complete("c1"));
-  EXPECT_EQ(*q.depth(), 0u);
+  EXPECT_EQ(depth_soon<TypeParam>(q, 0), 0u);
   EXPECT_EQ(code(q.record_result(call)), QueueErrc::not_found);
   EXPECT_EQ(code(q.retry_later("c1", kT0)), QueueErrc::not_found);
 }
 
 TYPED_TEST(QueueContract, ReleaseLeasesMakesLeasedCallsDue) {
   auto& q = this->queue();
+  if constexpr (TypeParam::kServerTime) {
+    // Nothing to release: a leased call comes back once the server's ack_wait passes.
+    ASSERT_TRUE(q.enqueue(make_call("c1"), {}));
+    ASSERT_EQ(q.lease_calls(10, kT0, 300s)->size(), 1u);
+    ASSERT_TRUE(q.release_leases());
+    EXPECT_TRUE(q.lease_calls(10, kT0 + 1s, 1000s)->empty());
+    auto again = lease_soon<TypeParam>(q, 10, kT0 + 1s, 1000s);
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ(again->front().id, "c1");
+    return;
+  }
   ASSERT_TRUE(q.enqueue(make_call("c1"), {}));
   ASSERT_TRUE(q.enqueue(make_call("c2"), {}));
   ASSERT_TRUE(q.retry_later("c2", kT0 + 500s));
@@ -251,6 +328,22 @@ TYPED_TEST(QueueContract, QueueCallLimitRefusesBeyondItAndCompletingFreesRoom) {
 
 TYPED_TEST(QueueContract, QueueByteLimitCountsBodiesAndResults) {
   auto& q = this->queue();
+  if constexpr (TypeParam::kServerTime) {
+    // The stream's max_bytes counts what the server stores: bodies with their envelopes.
+    QueueLimits limits;
+    limits.max_bytes = 4000;
+    ASSERT_TRUE(q.enqueue(sized_call("a", 1000), limits));
+    ASSERT_TRUE(q.enqueue(sized_call("b", 1000), limits));
+    auto refused = q.enqueue(sized_call("c", 1500), limits);
+    EXPECT_EQ(code(refused), QueueErrc::full);
+    EXPECT_NE(message(refused).find("4000 bytes"), std::string::npos) << message(refused);
+    auto leased = q.lease_calls(1, kT0, 30s);
+    ASSERT_EQ(leased->size(), 1u);
+    ASSERT_TRUE(q.complete(leased->front().id));
+    depth_soon<TypeParam>(q, 1);
+    EXPECT_TRUE(q.enqueue(sized_call("c", 1500), limits)) << "completing a call frees its bytes";
+    return;
+  }
   QueueLimits limits;
   limits.max_bytes = 100;
   ASSERT_TRUE(q.enqueue(sized_call("a", 60), limits));
@@ -260,7 +353,7 @@ TYPED_TEST(QueueContract, QueueByteLimitCountsBodiesAndResults) {
   ASSERT_TRUE(q.enqueue(sized_call("b", 40), limits)) << "exactly at the limit is within it";
   EXPECT_EQ(code(q.enqueue(sized_call("c", 1), limits)), QueueErrc::full);
   ASSERT_TRUE(q.enqueue(sized_call("empty", 0), limits)) << "an empty body takes no bytes";
-  ASSERT_TRUE(q.complete("b"));
+  ASSERT_TRUE(q.complete("b"));  // unleased: the local queues remove any queued call
   ASSERT_TRUE(q.enqueue(sized_call("c", 30), limits));
   // A result kept for its callback takes room too: 60 + 30 in bodies, + 10 of result is 100.
   auto leased = q.lease_calls(10, kT0, 30s);
@@ -290,10 +383,22 @@ TYPED_TEST(QueueContract, QueuePerFunctionLimitsLeaveOtherFunctionsRoom) {
   ASSERT_TRUE(q.enqueue(sized_call("t1", 10, "echo", "team"), limits));
   // Bytes, per function.
   auto bytes = q.enqueue(sized_call("o2", 41, "other"), limits);
-  EXPECT_EQ(code(bytes), QueueErrc::full);
-  EXPECT_NE(message(bytes).find("50 bytes"), std::string::npos) << message(bytes);
-  ASSERT_TRUE(q.enqueue(sized_call("o2", 40, "other"), limits));
+  if constexpr (TypeParam::kServerTime) {
+    // JetStream keeps no bytes per subject: only a call beyond the limit by itself is refused.
+    EXPECT_TRUE(bytes) << message(bytes);
+    auto alone = q.enqueue(sized_call("o3", 51, "other"), limits);
+    EXPECT_EQ(code(alone), QueueErrc::full);
+    EXPECT_NE(message(alone).find("50 bytes"), std::string::npos) << message(alone);
+  } else {
+    EXPECT_EQ(code(bytes), QueueErrc::full);
+    EXPECT_NE(message(bytes).find("50 bytes"), std::string::npos) << message(bytes);
+    ASSERT_TRUE(q.enqueue(sized_call("o2", 40, "other"), limits));
+  }
+  auto first = q.lease_calls(1, kT0, 30s);  // e1, the first to arrive
+  ASSERT_EQ(first->size(), 1u);
+  ASSERT_EQ(first->front().id, "e1");
   ASSERT_TRUE(q.complete("e1"));
+  depth_soon<TypeParam>(q, 4);
   EXPECT_TRUE(q.enqueue(sized_call("e3", 10, "echo"), limits));
   EXPECT_EQ(*q.depth(), 5u);
 }
@@ -327,6 +432,9 @@ TYPED_TEST(QueueContract, ReclaimSpaceKeepsQueuedCalls) {
   auto& q = this->queue();
   ASSERT_TRUE(q.enqueue(sized_call("gone", 4096), {}));
   ASSERT_TRUE(q.enqueue(sized_call("kept", 4096), {}));
+  auto gone = q.lease_calls(1, kT0, 30s);
+  ASSERT_EQ(gone->size(), 1u);
+  ASSERT_EQ(gone->front().id, "gone");
   ASSERT_TRUE(q.complete("gone"));
   ASSERT_TRUE(q.reclaim_space());
   ASSERT_TRUE(q.reclaim_space()) << "with nothing to give back, too";
@@ -365,7 +473,8 @@ TYPED_TEST(QueueContract, ADuplicateIdKeepsTheQueuedCall) {
 
 TYPED_TEST(QueueContract, UnknownCallsAreNotFoundByName) {
   auto& q = this->queue();
-  for (const auto& r : {q.complete("ghost"), q.retry_later("ghost", kT0), q.record_result(make_call("ghost"))}) {
+  for (const auto& r : {q.complete("ghost"), q.retry_later("ghost", kT0), q.record_result(make_call("ghost")),
+                        q.extend_lease("ghost", kT0, 30s)}) {
     EXPECT_EQ(code(r), QueueErrc::not_found);
     EXPECT_NE(message(r).find("ghost"), std::string::npos) << message(r);
   }
@@ -387,7 +496,7 @@ TYPED_TEST(QueueContract, AResultWithoutAStatusIsNotKept) {
   call.duration_seconds = 0.5;
   ASSERT_TRUE(q.record_result(call));
   ASSERT_TRUE(q.retry_later("c1", kT0));
-  auto again = q.lease_calls(1, kT0, 30s);
+  auto again = lease_soon<TypeParam>(q, 1, kT0, 30s);
   ASSERT_EQ(again->size(), 1u);
   EXPECT_FALSE(again->front().result_status);
   EXPECT_TRUE(again->front().result_body.empty());
@@ -408,7 +517,79 @@ TYPED_TEST(QueueContract, ACallBiggerThanAByteLimitIsFullInAnEmptyQueue) {
   EXPECT_EQ(code(refused), QueueErrc::full);
   EXPECT_NE(message(refused).find("echo"), std::string::npos) << message(refused);
   EXPECT_EQ(*q.depth(), 0u);
-  EXPECT_TRUE(q.enqueue(sized_call("fits", 10), all));
+  if constexpr (TypeParam::kServerTime) {
+    // The stream counts the envelope too: 10 bytes of body are more than 10 bytes stored.
+    auto envelope = q.enqueue(sized_call("fits", 10), all);
+    EXPECT_EQ(code(envelope), QueueErrc::full);
+    EXPECT_NE(message(envelope).find("envelopes"), std::string::npos) << message(envelope);
+  } else {
+    EXPECT_TRUE(q.enqueue(sized_call("fits", 10), all));
+  }
+}
+
+// A worker running a long call keeps its lease: the call is not handed out again.
+TYPED_TEST(QueueContract, ExtendLeaseKeepsALeasedCall) {
+  auto& q = this->queue();
+  ASSERT_TRUE(q.enqueue(make_call("c1"), {}));
+  ASSERT_EQ(q.lease_calls(1, kT0, kAckWait)->size(), 1u);
+  EXPECT_EQ(code(q.extend_lease("c1", kT0, 0s)), QueueErrc::invalid);
+  if constexpr (TypeParam::kServerTime) {
+    // Three ack_waits of heartbeats, every third of one: never redelivered meanwhile.
+    const auto end = std::chrono::steady_clock::now() + 3 * kAckWait;
+    while (std::chrono::steady_clock::now() < end) {
+      ASSERT_TRUE(q.extend_lease("c1", kT0, kAckWait));
+      EXPECT_TRUE(q.lease_calls(1, kT0, kAckWait)->empty());
+      std::this_thread::sleep_for(kAckWait / 3);
+    }
+  } else {
+    ASSERT_TRUE(q.extend_lease("c1", kT0 + 1s, kAckWait));
+    EXPECT_TRUE(q.lease_calls(1, kT0 + kAckWait, kAckWait)->empty()) << "the lease now runs to kT0 + 1s + lease";
+    EXPECT_EQ(q.lease_calls(1, kT0 + 1s + kAckWait, kAckWait)->size(), 1u);
+    EXPECT_EQ(code(q.extend_lease("ghost", kT0, kAckWait)), QueueErrc::not_found);
+  }
+  ASSERT_TRUE(q.complete("c1"));
+}
+
+// ---- JetStream only: a server that is away, and its message size --------------------------
+
+TEST(JetStreamQueue, AnUnreachableServerIsUnavailableAndThenServesAgain) {
+  nats::testing::NatsServer server;
+  auto c = nats::Connection::connect({.url = server.url(), .reconnect_wait = 100ms});
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 500 && !(*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+  JetStreamQueue q(**c, {.queue = "away", .ack_wait = kAckWait, .fetch_wait = 50ms});
+  ASSERT_TRUE(q.enqueue(make_call("before"), {}));
+  server.stop();
+  for (int i = 0; i < 500 && (*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(code(q.enqueue(make_call("during"), {})), QueueErrc::unavailable);
+  EXPECT_EQ(code(q.lease_calls(1, kT0, kAckWait)), QueueErrc::unavailable);
+  EXPECT_EQ(code(q.depth()), QueueErrc::unavailable);
+  server.start();
+  for (int i = 0; i < 500 && !(*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(q.enqueue(make_call("after"), {}));
+  std::set<std::string> seen;
+  for (int i = 0; i < 100 && seen.size() < 2; ++i) {
+    auto got = q.lease_calls(10, kT0, kAckWait);
+    if (!got) continue;  // the subscription may take a moment to resume
+    for (const auto& call : *got) {
+      seen.insert(call.id);
+      ASSERT_TRUE(q.complete(call.id));
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"before", "after"})) << "the call stored before the outage is kept";
+}
+
+TEST(JetStreamQueue, ACallBeyondTheServersMaxPayloadIsTooLarge) {
+  auto c = nats::Connection::connect({.url = JetStreamImpl::server().url()});
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 500 && !(*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+  JetStreamQueue q(**c, {.queue = "payload"});
+  auto big = q.enqueue(sized_call("big", static_cast<std::size_t>((*c)->max_payload())), {});
+  EXPECT_EQ(code(big), QueueErrc::too_large);
+  EXPECT_NE(message(big).find("max_payload"), std::string::npos) << message(big);
+  EXPECT_EQ(JetStreamQueue::check_queue_name("faas-request"), std::nullopt);
+  EXPECT_NE(JetStreamQueue::check_queue_name("a.b"), std::nullopt);
+  EXPECT_NE(JetStreamQueue::check_queue_name(""), std::nullopt);
 }
 
 }  // namespace

@@ -297,6 +297,16 @@ Result<void> SqliteQueue::retry_later(const std::string& id, core::Instant when)
   return impl_->write_one(q, id);
 }
 
+Result<void> SqliteQueue::extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) {
+  if (auto bad = detail::check_lease(lease)) return core::fail(*bad);
+  std::lock_guard lock(impl_->mu);
+  auto stmt = impl_->prepare("UPDATE async_calls SET lease_until = ?2 WHERE id = ?1");
+  if (!stmt) return core::fail(stmt.error());
+  Query q(*stmt);
+  q.text(1, id).integer(2, core::to_unix(now + lease));
+  return impl_->write_one(q, id);
+}
+
 Result<void> SqliteQueue::complete(const std::string& id) {
   std::lock_guard lock(impl_->mu);
   auto stmt = impl_->prepare("DELETE FROM async_calls WHERE id = ?1");

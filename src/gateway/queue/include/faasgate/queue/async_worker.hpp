@@ -1,16 +1,26 @@
 #pragma once
-// Runs queued asynchronous invocations: leases them from the queue, invokes the function, keeps
-// the result, POSTs it to the callback (retrying with backoff) and only then completes the call.
-// At-least-once: a call leased by a gateway that died is leased again once its lease expires, and
-// a gateway releases the leases of its predecessor at start. Callbacks are sent through the
-// HttpClient it is given (which must outlive it).
+// Runs queued asynchronous invocations: leases them from the queue, invokes the function (keeping
+// the lease alive meanwhile: extend_lease every lease/3, so a call longer than the lease is not
+// handed out again; the invocation itself is bounded by the function's exec timeout), retries
+// the statuses its RetryPolicy names (retry_policy.hpp: upstream's defaults, a function's
+// com.openfaas.retry.* annotations), keeps the result, POSTs it to the callback (retrying with
+// the same policy) and only then completes the call. At most `max_inflight` calls run at once in
+// this gateway; with a shared queue (JetStream) the total is max_inflight times the gateways.
+// At-least-once: a call leased by a gateway that died is leased again once its lease expires.
+// Callbacks are sent through the HttpClient it is given (which must outlive it).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "faasgate/core/clock.hpp"
@@ -18,16 +28,22 @@
 #include "faasgate/http_client/http_client.hpp"
 #include "faasgate/invoke/function_invoker.hpp"
 #include "faasgate/queue/queue.hpp"
+#include "faasgate/queue/retry_policy.hpp"
 
 namespace faasgate::queue {
 
+// A function's annotations by namespace and name, nullopt if it does not exist (the daemon reads
+// the store). Called off the I/O threads; its answers are cached for `annotation_ttl`.
+using AnnotationLookup =
+    std::function<std::optional<std::map<std::string, std::string>>(const std::string& ns, const std::string& name)>;
+
 struct AsyncOptions {
-  unsigned workers = 4;
-  std::chrono::seconds lease{300};
+  unsigned max_inflight = 4;        // calls this gateway runs at once (--queue-max-inflight)
+  std::chrono::seconds lease{30};   // renewed every lease/3 while a call runs (--queue-ack-wait)
   std::chrono::milliseconds idle_poll{200};
-  std::uint32_t max_attempts = 10;
-  std::chrono::seconds backoff_min{1};
-  std::chrono::seconds backoff_max{60};
+  RetryPolicy retry;                // the defaults; a function's annotations override them
+  AnnotationLookup annotations;     // may be empty: every function has the defaults
+  std::chrono::seconds annotation_ttl{10};
   std::chrono::seconds callback_timeout{10};
   http_client::AddressPolicy callback_addresses;  // where callbacks may connect
   // Bounds on what POST /async-function/... may queue (429 beyond them); see README. Callers
@@ -42,6 +58,9 @@ struct AsyncOptions {
   // Retry-After of a 429 for a full queue: a worker takes at least a moment per call, so an
   // earlier retry mostly finds the queue as full as before.
   std::chrono::seconds queue_full_retry_after{5};
+  // Retry-After of a 503 when the queue's server (NATS) is unreachable: the client reconnects
+  // every second or so.
+  std::chrono::seconds queue_unavailable_retry_after{2};
 };
 
 class AsyncWorkers {
@@ -57,7 +76,10 @@ class AsyncWorkers {
  private:
   boost::asio::awaitable<void> run(std::shared_ptr<boost::asio::steady_timer> timer);
   boost::asio::awaitable<void> handle(queue::AsyncCall call);
-  std::chrono::seconds backoff(std::uint32_t attempts) const;
+  boost::asio::awaitable<RetryPolicy> policy_for(const std::string& ns, const std::string& name);
+  boost::asio::awaitable<void> retry(const queue::AsyncCall& call, std::chrono::seconds delay);
+  double random01();
+  void lease_failed(const std::string& why);
 
   boost::asio::io_context& io_;
   queue::Queue& queue_;
@@ -71,6 +93,15 @@ class AsyncWorkers {
   // has the queue give the space back (batched: once per burst, not once per call).
   std::atomic<bool> completed_since_reclaim_{false};
   std::vector<std::shared_ptr<boost::asio::steady_timer>> timers_;
+  // On the control loop's one thread only:
+  struct CachedPolicy {
+    RetryPolicy policy;
+    std::chrono::steady_clock::time_point fetched;
+  };
+  std::unordered_map<std::string, CachedPolicy> policies_;  // by "ns/name", at most kMaxCachedPolicies
+  std::mt19937_64 random_{std::random_device{}()};
+  std::string last_lease_error_;
+  std::chrono::steady_clock::time_point last_lease_error_logged_{};
 };
 
 }  // namespace faasgate::queue

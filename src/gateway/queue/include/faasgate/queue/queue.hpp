@@ -1,9 +1,9 @@
 #pragma once
 // The async queue, behind an interface: the calls POST /async-function/... accepted, waiting for
-// a worker (api::AsyncWorkers) to run them and deliver their callbacks. SqliteQueue
-// (queue/sqlite_queue.hpp) keeps them in the gateway's database file; MemoryQueue
-// (queue/memory_queue.hpp) in memory, for tests. A queue shared by several gateways (NATS
-// JetStream) is the next implementation. Every method is thread-safe.
+// a worker (queue::AsyncWorkers) to run them and deliver their callbacks. SqliteQueue
+// (queue/sqlite_queue.hpp) keeps them in the gateway's database file; JetStreamQueue
+// (queue/jetstream_queue.hpp) in a NATS JetStream stream shared by several gateways;
+// MemoryQueue (queue/memory_queue.hpp) in memory, for tests. Every method is thread-safe.
 //
 // Invariants every implementation keeps (and the contract test, queue_contract_test.cpp, proves):
 //  - at-least-once: a call, once enqueue() returned, is handed out by lease_calls() until
@@ -15,12 +15,30 @@
 //    place, exactly one gets it; a refused call is not stored;
 //  - a call is unique by its id.
 //
+// Where JetStreamQueue is weaker (the contract test checks what it promises instead):
+//  - time is the server's: a lease is the consumer's ack_wait (the `lease` argument is checked,
+//    not used) and a call handed back with a delay (not yet due, retry_later) returns when the
+//    server redelivers it; due checks use `now`, but a hand-out is not exact to the second;
+//  - order: due calls are handed out in arrival order (the stream's), not by due time;
+//  - ids are unique within the stream's duplicate window (2 minutes), through Nats-Msg-Id;
+//  - record_result / retry_later / extend_lease / complete act only on calls this queue leased;
+//  - release_leases() does nothing (another gateway's leases are not ours to end): leases of a
+//    gateway that died run out on the server;
+//  - bytes: max_bytes counts what the server stores (envelopes too), and max_bytes_per_function
+//    is checked only against one call (JetStream counts no bytes per subject).
+//  - a publish that timed out may still have been stored: the caller (told `unavailable`) may
+//    send it again - a duplicate, never a loss.
+//
 // Which error, when (the contract test checks each):
 //  - invalid: an empty call id or one over 256 characters; a lease shorter than 1s;
 //  - already_exists: enqueue() of an id that is queued (the queued call is kept as it was);
 //  - full: enqueue() beyond one of its QueueLimits, the message says which: not a fault, retry later;
 //  - not_found: record_result(), retry_later(), complete() of a call that is not queued;
-//  - io: the queue's storage failed (disk full, corruption, a row that does not decode): a fault.
+//  - io: the queue's storage failed (disk full, corruption, a row that does not decode): a fault;
+//  - unavailable: the queue's server is unreachable or did not answer in time (JetStream): retry
+//    later - nothing was stored, or (a timeout) maybe it was;
+//  - too_large: enqueue() of a call beyond what one message of the queue holds (JetStream: the
+//    server's max_payload): retrying cannot help.
 // Times: a call is due when due_at <= now; a lease has expired when lease_until <= now.
 #include <chrono>
 #include <cstddef>
@@ -42,6 +60,8 @@ enum class QueueErrc {
   invalid,  // a call id or lease the queue refuses
   full,     // at one of the caller's QueueLimits: not a fault, retry later
   io,       // the storage failed: a server fault
+  unavailable,  // the queue's server (JetStream) is unreachable or did not answer in time: retry later
+  too_large,    // the call does not fit in one of the queue's messages (JetStream's max_payload)
 };
 
 struct QueueError {
@@ -103,6 +123,9 @@ class Queue {
   // Makes the call due again at `when` (a failed invocation or callback), counting an attempt,
   // and ends its lease.
   virtual Result<void> retry_later(const std::string& id, core::Instant when) = 0;
+  // Keeps a leased call's lease for `lease` from `now` (a worker still running it calls this
+  // periodically, so a long call is not handed out again). not_found if it is not queued.
+  virtual Result<void> extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) = 0;
   virtual Result<void> complete(const std::string& id) = 0;  // done: removed from the queue
   virtual Result<std::size_t> depth() = 0;  // every queued call, leased or not
   // Ends every lease: for a gateway starting up, when no worker can hold one. Calls handed out

@@ -42,6 +42,7 @@ class SqliteQueue final : public Queue {
   Result<std::vector<AsyncCall>> lease_calls(std::size_t max, core::Instant now, std::chrono::seconds lease) override;
   Result<void> record_result(const AsyncCall& call) override;
   Result<void> retry_later(const std::string& id, core::Instant when) override;
+  Result<void> extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) override;
   Result<void> complete(const std::string& id) override;
   Result<std::size_t> depth() override;
   Result<void> release_leases() override;
