@@ -127,6 +127,42 @@ std::string rfc3339(core::Instant t) {
 
 }  // namespace
 
+// Fractions past nanoseconds are dropped.
+std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text) {
+  int year, month, day, hour, minute, second;
+  int used = 0;
+  const std::string copy(text.substr(0, 64));
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6 ||
+      used != 19)
+    return std::nullopt;
+  std::string_view rest = text.substr(19);
+  std::chrono::nanoseconds fraction{0};
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    long long scale = 100'000'000;
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      fraction += std::chrono::nanoseconds((rest.front() - '0') * scale);
+      scale /= 10;
+      rest.remove_prefix(1);
+    }
+  }
+  long offset = 0;
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+  } else {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  const auto midnight = std::chrono::sys_days(date);
+  return std::chrono::system_clock::time_point(midnight) + core::Seconds(hour * 3600L + minute * 60L + second - offset) +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
+}
+
 namespace {
 
 // The fields a deployment and a status share; `name_key` is "service" in a deployment and
@@ -165,34 +201,11 @@ json::object deployment_object(const model::FunctionDeployment& d, std::string_v
   return o;
 }
 
-// RFC 3339 as Go's time.Time writes it ("2026-12-01T14:00:00Z", "...00.123456789+01:00"); the
-// fraction is dropped, the offset applied. nullopt for anything else.
+// Seconds, as the model keeps times.
 std::optional<core::Instant> parse_rfc3339(std::string_view text) {
-  int year, month, day, hour, minute, second;
-  int used = 0;
-  const std::string copy(text.substr(0, 64));
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6 ||
-      used != 19)
-    return std::nullopt;
-  std::string_view rest = text.substr(19);
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
-  }
-  long offset = 0;
-  if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-  } else {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  const auto midnight = std::chrono::sys_days(date);
-  return std::chrono::time_point_cast<core::Seconds>(midnight) + core::Seconds(hour * 3600L + minute * 60L + second - offset);
+  auto t = parse_time(text);
+  if (!t) return std::nullopt;
+  return std::chrono::floor<core::Seconds>(*t);
 }
 
 // A count as JSON may write it: the upstream gateway's invocationCount is a float64.
