@@ -8,6 +8,29 @@
 
 namespace faasgate::app {
 
+namespace {
+
+// A one-line secret file. Kubernetes secrets and editors often end files with a newline; it is
+// not part of the value.
+core::Expected<std::string, std::string> read_line_file(const std::filesystem::path& path, std::string_view what) {
+  auto text = core::read_file(path, 4096);
+  if (!text) return core::fail("cannot read the " + std::string(what) + ": " + text.error());
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
+  if (text->empty()) return core::fail(path.string() + " is empty");
+  return std::move(*text);
+}
+
+}  // namespace
+
+core::Expected<BasicAuthCredentials, std::string> load_basic_auth_dir(const std::filesystem::path& dir) {
+  auto user = read_line_file(dir / "basic-auth-user", "basic-auth user");
+  if (!user) return core::fail(user.error());
+  if (user->find(':') != std::string::npos) return core::fail((dir / "basic-auth-user").string() + " holds a ':'");
+  auto password = read_line_file(dir / "basic-auth-password", "basic-auth password");
+  if (!password) return core::fail(password.error());
+  return BasicAuthCredentials{std::move(*user), core::Secret(std::move(*password))};
+}
+
 core::Expected<AdminPassword, std::string> load_admin_password(const std::string& password_file,
                                                                const std::filesystem::path& data_dir) {
   AdminPassword out;
@@ -18,11 +41,8 @@ core::Expected<AdminPassword, std::string> load_admin_password(const std::string
     if (!written) return core::fail(written.error());
     out.generated = true;
   }
-  auto text = core::read_file(out.path, 4096);
-  if (!text) return core::fail("cannot read the admin password: " + text.error());
-  // Kubernetes secrets and editors often end files with a newline; it is not part of the password.
-  while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
-  if (text->empty()) return core::fail(out.path.string() + " is empty");
+  auto text = read_line_file(out.path, "admin password");
+  if (!text) return core::fail(text.error());
   out.password = core::Secret(std::move(*text));
   return out;
 }

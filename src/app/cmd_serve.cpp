@@ -18,6 +18,9 @@ Run setup_serve(CLI::App& command) {
   command.add_option("--data-dir", o->data_dir, "State: signing keys, database")->capture_default_str();
   command.add_option("--iam-dir", o->iam_dir, "Directory of JwtIssuer, Policy and Role manifests (*.yaml), watched for changes");
   command.add_option("--system-issuer", o->system_issuer, "The gateway's issuer URL (default http://<listen address>)");
+  command.add_option("--keys-dir", o->keys_dir,
+                     "Directory of the signing keys (default --data-dir/issuer-keys); gateways that share it, the IAM "
+                     "objects and --system-issuer accept each other's tokens");
   command.add_option("--issuer-key", o->issuer_key, "P-256 private key (PEM) to sign access tokens (default: generated in --data-dir)");
   command.add_option("--admin-password-file", o->admin_password_file,
                      "File holding the admin's password for basic auth (default: generated into --data-dir)");

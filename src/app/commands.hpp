@@ -38,6 +38,7 @@ inline Run setup_group(CLI::App& command, std::span<const Command> tools) {
 }
 
 Run setup_serve(CLI::App& command);
+Run setup_provider(CLI::App& command);
 Run setup_version(CLI::App& command);
 Run setup_keys(CLI::App& command);
 Run setup_token(CLI::App& command);
@@ -48,6 +49,7 @@ Run setup_cron_connector(CLI::App& command);
 
 inline constexpr Command kCommands[] = {
     {"serve", "Run the gateway", setup_serve},
+    {"provider", "Serve the embedded runtime as the upstream provider API, for a gateway in front", setup_provider},
     {"version", "Print the version", setup_version},
     {"keys", "Manage the gateway's signing keys", setup_keys},
     {"token", "A local stand-in for Kubernetes' service-account token projection", setup_token},

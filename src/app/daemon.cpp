@@ -122,7 +122,10 @@ core::Expected<provider::SandboxOptions, std::string> sandbox_options(const Serv
     return sandbox;
   }
   sandbox.enabled = true;
-  sandbox.gateway_port = gateway_port;  // functions reach other functions through it, and nothing else of ours
+  // Functions reach other functions through the gateway, and nothing else of ours. Behind
+  // `faasgate provider` they reach nothing: the provider's /function/ is open (the gateway in
+  // front checks function tokens), so a function that could call it would skip those checks.
+  sandbox.gateway_port = o.provider_api ? 0 : gateway_port;
   const bool root = ::geteuid() == 0;
   if (root) {
     if (o.function_uid == 0) return core::fail(std::string("--function-uid must not be 0"));
@@ -130,7 +133,7 @@ core::Expected<provider::SandboxOptions, std::string> sandbox_options(const Serv
     sandbox.run_as_gid = static_cast<gid_t>(o.function_uid);
   }
   for (const auto& named : {o.data_dir, o.iam_dir, o.issuer_key, o.admin_password_file, o.audit_log,
-                            o.audit_webhook_secret_file}) {
+                            o.audit_webhook_secret_file, o.auth_dir, o.keys_dir}) {
     if (named.empty() || named == "-") continue;
     std::error_code ec;
     auto path = fs::weakly_canonical(named, ec);
@@ -401,7 +404,7 @@ int Daemon::load_configuration() {
   key_cache_ = std::make_unique<oidc::KeyCache>(outbound_, cache_options_);
   StateSources sources;
   if (!o_.iam_dir.empty()) sources.iam_dir = o_.iam_dir;
-  sources.keys.data_dir = o_.data_dir;
+  sources.keys.key_dir = o_.keys_dir.empty() ? default_key_dir(o_.data_dir) : fs::path(o_.keys_dir);
   if (!o_.issuer_key.empty()) sources.keys.key_file = o_.issuer_key;
   loader_ = std::make_unique<StateLoader>(sources, *key_cache_);
   auto initial = loader_->load(clock_.now());
@@ -411,7 +414,8 @@ int Daemon::load_configuration() {
     return 1;
   }
   for (const auto& w : loader_->warnings()) spdlog::warn("iam: {}", w);
-  if (o_.iam_dir.empty()) spdlog::warn("no --iam-dir: no issuer is trusted, so no token can be exchanged");
+  if (o_.iam_dir.empty() && !o_.provider_api)
+    spdlog::warn("no --iam-dir: no issuer is trusted, so no token can be exchanged");
   state_.store(*initial);
   exchange_ = std::make_unique<oauth::TokenExchange>(gateway_options_.system_issuer);
   return 0;
@@ -466,7 +470,19 @@ int Daemon::start_functions() {
 }
 
 int Daemon::build_gateway() {
-  auto admin_password = load_admin_password(o_.admin_password_file, o_.data_dir);
+  std::string admin_user = "admin";
+  core::Expected<AdminPassword, std::string> admin_password = core::fail(std::string());
+  if (!o_.auth_dir.empty()) {
+    auto credentials = load_basic_auth_dir(o_.auth_dir);
+    if (!credentials) {
+      std::cerr << "faasgate: " << credentials.error() << "\n";
+      return 1;
+    }
+    admin_user = std::move(credentials->user);
+    admin_password = AdminPassword{std::move(credentials->password), {}, false};
+  } else {
+    admin_password = load_admin_password(o_.admin_password_file, o_.data_dir);
+  }
   if (!admin_password) {
     std::cerr << "faasgate serve: " << admin_password.error() << "\n";
     return 1;
@@ -475,7 +491,8 @@ int Daemon::build_gateway() {
     std::cout << "faasgate: generated the admin password (user admin) into " << admin_password->path
               << " (mode 0600); read it from there" << std::endl;
   }
-  auth_ = std::make_unique<access::Authenticator>(std::move(admin_password->password), gateway_options_.system_issuer);
+  auth_ = std::make_unique<access::Authenticator>(std::move(admin_password->password), gateway_options_.system_issuer,
+                                                  10'000, std::move(admin_user));
   load_revocations(*store_, *auth_);
   api::AuditOptions audit_options;
   audit_options.file = o_.audit_log;
@@ -507,6 +524,7 @@ int Daemon::build_gateway() {
   }
   async_workers_ =
       std::make_unique<queue::AsyncWorkers>(io_, *queue_, *invoker_, blocking_, clock_, outbound_, async_options_);
+  gateway_options_.provider_api = o_.provider_api;
   gateway_options_.version = kVersion;
   gateway_options_.commit = kCommit;
   gateway_ = std::make_unique<api::Gateway>(
@@ -553,10 +571,14 @@ void Daemon::serve_until_signal() {
 
   http_->start();
   if (metrics_bound_) metrics_http_->start();
-  async_workers_->start();
+  if (!o_.provider_api) async_workers_->start();  // the provider API has no async route
   reloader_->start();
-  spdlog::info("faasgate {} serving as issuer {} with signing key {}", kVersion, gateway_options_.system_issuer,
-               state_.load()->exchange.keys->current().kid());
+  if (o_.provider_api) {
+    spdlog::info("faasgate {} serving the provider API", kVersion);
+  } else {
+    spdlog::info("faasgate {} serving as issuer {} with signing key {}", kVersion, gateway_options_.system_issuer,
+                 state_.load()->exchange.keys->current().kid());
+  }
   std::cout << "faasgate: listening on " << url_of(bound_) << std::endl;
   if (metrics_bound_) std::cout << "faasgate: metrics on " << url_of(*metrics_bound_) << "/metrics" << std::endl;
 

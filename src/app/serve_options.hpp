@@ -8,12 +8,17 @@
 namespace faasgate::app {
 
 struct ServeOptions {
+  // `faasgate provider`: serve the embedded runtime as the upstream provider API (api::
+  // GatewayOptions::provider_api), its basic-auth credentials from auth_dir.
+  bool provider_api = false;
+  std::string auth_dir;  // basic-auth-user and basic-auth-password, as upstream mounts them
   std::string listen = "127.0.0.1:8080";
   std::string metrics_listen = "127.0.0.1:8082";
   std::string data_dir = ".faasgate";
   std::string iam_dir;
   std::string system_issuer;
   std::string issuer_key;
+  std::string keys_dir;  // default <data_dir>/issuer-keys; shared by gateways that are one issuer
   std::string admin_password_file;
   unsigned threads = 0;
   unsigned busy_poll_us = 0;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <stop_token>
 
 #include "faasgate/curl/handles.hpp"
 #include "faasgate/sdk/http.hpp"
@@ -169,19 +170,52 @@ std::size_t on_streamed_body(char* data, std::size_t size, std::size_t nmemb, vo
   return n;
 }
 
-// Called about once a second even when nothing arrives (and more often while bytes flow): the
-// one place a stream notices a stop request or a head that is late. Non-zero aborts the transfer.
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  auto* t = static_cast<Transfer*>(user);
-  if (t->stop.stop_requested()) {
-    t->stopped = true;
-    return 1;
+struct MultiDeleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+};
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+
+// A stream's transfer, driven by a multi handle so that it can wait for the socket and for a
+// stop request at once: the stop token's callback wakes the poll (curl_multi_wakeup is the one
+// multi call that is safe from another thread), and a head that is late ends it at its
+// deadline. curl_easy_perform would notice either only in its progress callback, about once a
+// second.
+CURLcode perform_stoppable(CURL* easy, Transfer& t) {
+  MultiPtr multi{curl_multi_init()};
+  if (!multi || curl_multi_add_handle(multi.get(), easy) != CURLM_OK) return CURLE_OUT_OF_MEMORY;
+  CURLcode result = CURLE_OK;
+  {
+    std::stop_callback wake(t.stop, [m = multi.get()] { curl_multi_wakeup(m); });
+    int running = 1;
+    while (true) {
+      if (curl_multi_perform(multi.get(), &running) != CURLM_OK) {
+        result = CURLE_RECV_ERROR;
+        break;
+      }
+      if (running == 0) {
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left))
+          if (msg->msg == CURLMSG_DONE) result = msg->data.result;
+        break;
+      }
+      if (t.stop.stop_requested()) {
+        t.stopped = true;
+        break;
+      }
+      auto wait = std::chrono::milliseconds(1000);
+      if (!t.head_arrived) {
+        const auto now = SteadyClock::now();
+        if (now >= t.head_deadline) {
+          t.head_timed_out = true;
+          break;
+        }
+        wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(t.head_deadline - now));
+      }
+      curl_multi_poll(multi.get(), nullptr, 0, static_cast<int>(wait.count()), nullptr);
+    }
   }
-  if (!t->head_arrived && SteadyClock::now() >= t->head_deadline) {
-    t->head_timed_out = true;
-    return 1;
-  }
-  return 0;
+  curl_multi_remove_handle(multi.get(), easy);
+  return result;
 }
 
 class CurlTransport final : public HttpTransport {
@@ -259,35 +293,17 @@ class CurlTransport final : public HttpTransport {
     bool ok = true;
     auto set = [&](CURLoption opt, auto value) { ok = ok && curl_easy_setopt(h, opt, value) == CURLE_OK; };
     set(CURLOPT_SHARE, share_);
-    set(CURLOPT_URL, request.url.c_str());
-    set(CURLOPT_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is an answer: a token is never sent on to another host
-    set(CURLOPT_NOSIGNAL, 1L);        // no SIGALRM for DNS timeouts: calls come from many threads
-    if (request.method == "GET") {
-      set(CURLOPT_HTTPGET, 1L);
-    } else if (request.method == "HEAD") {
-      set(CURLOPT_NOBODY, 1L);
-    } else {
-      set(CURLOPT_POSTFIELDS, request.body.data());
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    set(CURLOPT_HTTPHEADER, headers.get());
-    set(CURLOPT_SSL_VERIFYPEER, 1L);
-    set(CURLOPT_SSL_VERIFYHOST, 2L);
-    set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    ok = ok && curl::set_common_options(h, request.url, request.method, request.body, headers.get(),
+                                        options_.ca_file.empty() ? nullptr : &options_.ca_file);
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     set(CURLOPT_HEADERFUNCTION, &on_header);
     set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
     set(CURLOPT_ERRORBUFFER, static_cast<char*>(errbuf));
     if (streaming) {
-      // A followed stream may be quiet for hours: no total timeout; the head's is on_progress's.
+      // A followed stream may be quiet for hours: no total timeout; the head's is
+      // perform_stoppable's.
       set(CURLOPT_WRITEFUNCTION, &on_streamed_body);
       set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
-      set(CURLOPT_NOPROGRESS, 0L);
-      set(CURLOPT_XFERINFOFUNCTION, &on_progress);
-      set(CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
     } else {
       if (request.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
       // An announced Content-Length past the limit fails before a byte of the body is read.
@@ -297,7 +313,7 @@ class CurlTransport final : public HttpTransport {
     }
     if (!ok) return fail(ErrorKind::transport, "could not configure the transfer");
 
-    const CURLcode rc = curl_easy_perform(h);
+    const CURLcode rc = streaming ? perform_stoppable(h, transfer) : curl_easy_perform(h);
     if (transfer.sink_threw) return fail(ErrorKind::transport, "the body's reader threw");
     if (transfer.stopped) return fail(ErrorKind::cancelled, "cancelled");
     if (transfer.head_timed_out)

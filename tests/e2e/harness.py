@@ -146,17 +146,18 @@ class Gateway:
     """`faasgate serve` on 127.0.0.1:0 with its own data and IAM directories."""
 
     def __init__(self, iam_files=None, extra_args=(), data_dir=None, cwd=None, env=None, command_prefix=(),
-                 binary=None, listen="127.0.0.1:0"):
+                 binary=None, listen="127.0.0.1:0", iam_dir=None):
         """`env` adds to the gateway's environment; `command_prefix` runs it through another
         program (setpriv, to run it as another user) and `binary` from another copy. `listen`
-        names a port to start again where a stopped gateway was."""
+        names a port to start again where a stopped gateway was; `iam_dir` a directory of IAM
+        objects another gateway shares."""
         self.tmp = tempfile.mkdtemp(prefix="faasgate-e2e-")
         # As root, function processes run as an unprivileged user of their own, who must pass
         # through the directories above the data directory (not list them).
         os.chmod(self.tmp, 0o711)
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
-        self.iam_dir = os.path.join(self.tmp, "iam")
-        os.makedirs(self.iam_dir)
+        self.iam_dir = iam_dir or os.path.join(self.tmp, "iam")
+        os.makedirs(self.iam_dir, exist_ok=True)
         for name, text in (iam_files or {}).items():
             self.write_iam(name, text)
         self.log_path = os.path.join(self.tmp, "gateway.log")

@@ -78,7 +78,8 @@ class Connector:
         self.metrics_url = self.wait_for(lambda: [e["url"] for e in self.events("Metrics")], "the metrics line")[0]
 
     def lines(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         out = []
         with open(self.log_path, errors="replace") as f:
             for raw in f:
@@ -419,6 +420,39 @@ class BasicAuthConnectorTest(unittest.TestCase):
             self.assertEqual((config["auth"], config["user"], config["async_invocation"]), ("basic", "admin", True))
             self.assertEqual(connector.stop(), 0)
             self.assertNotIn(password, connector.text())
+        finally:
+            if connector:
+                connector.close()
+            gw.close()
+            harness.shutil.rmtree(secrets, ignore_errors=True)
+
+    def test_a_stop_abandons_calls_that_outlast_the_shutdown_timeout(self):
+        """A call still running when --shutdown-timeout ends is abandoned: the connector says so
+        and exits, rather than wait for a function that may take its whole invoke timeout."""
+        gw = Gateway()
+        secrets = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
+        connector = None
+        try:
+            password = read(os.path.join(gw.data_dir, "admin-password")).strip()
+            with open(os.path.join(secrets, "basic-auth-user"), "w") as f:
+                f.write("admin\n")
+            with open(os.path.join(secrets, "basic-auth-password"), "w") as f:
+                f.write(password + "\n")
+            r = gw.api("POST", "/system/functions", {
+                "service": "slow", "envProcess": "sh -c 'sleep 6'",
+                "annotations": {"topic": "cron-function", "schedule": "@every 1s"}})
+            self.assertEqual(r.status, 202, r.body)
+            connector = Connector("abandon", ["--shutdown-timeout", "1s", "--invoke-timeout", "60s"], env={
+                "gateway_url": gw.url, "rebuild_interval": "1s", "basic_auth": "true", "secret_mount_path": secrets,
+                "metrics_listen": "127.0.0.1:0"})
+            connector.wait_for(lambda: connector.events("Invoking"), "a call to start")
+            started = time.time()
+            self.assertEqual(connector.stop(), 0, connector.text())
+            self.assertLess(time.time() - started, 5, "it waited for the call instead of abandoning it")
+            abandoned = connector.events("Abandoning calls still in flight")
+            self.assertEqual(len(abandoned), 1, connector.text())
+            self.assertGreaterEqual(abandoned[0]["in_flight"], 1)
+            self.assertIn("Stopped", connector.text())
         finally:
             if connector:
                 connector.close()

@@ -93,6 +93,7 @@ class FunctionsTest(unittest.TestCase):
         self.assertEqual(info["provider"]["provider"], "faasgate")
         self.assertEqual(info["provider"]["orchestration"], "local")
         self.assertIn("release", info["version"])
+        self.assertEqual(info["arch"], os.uname().machine)
 
     # --- classic mode ---------------------------------------------------------------------
 

@@ -29,8 +29,10 @@ core::Unexpected<AuthError> refuse(AuthErrc code, std::string message) {
 
 }  // namespace
 
-Authenticator::Authenticator(core::Secret admin_password, std::string system_issuer, std::size_t cache_capacity)
-    : admin_password_(std::move(admin_password)), system_issuer_(std::move(system_issuer)), capacity_(cache_capacity) {}
+Authenticator::Authenticator(core::Secret admin_password, std::string system_issuer, std::size_t cache_capacity,
+                             std::string admin_user)
+    : admin_password_(std::move(admin_password)),
+      admin_user_(std::move(admin_user)), system_issuer_(std::move(system_issuer)), capacity_(cache_capacity) {}
 
 core::Expected<Principal, AuthError> Authenticator::authenticate(std::string_view authorization,
                                                                  const jose::KeySet& keys,
@@ -47,7 +49,7 @@ core::Expected<Principal, AuthError> Authenticator::authenticate(std::string_vie
     core::Secret pair(std::string(decoded->begin(), decoded->end()));
     auto colon = pair.reveal().find(':');
     if (colon == std::string_view::npos) return refuse(AuthErrc::malformed, "malformed basic credentials");
-    const bool user_ok = pair.reveal().substr(0, colon) == "admin";
+    const bool user_ok = pair.reveal().substr(0, colon) == admin_user_;
     const bool password_ok = admin_password_.equals(pair.reveal().substr(colon + 1));  // constant time
     if (!(user_ok && password_ok)) return refuse(AuthErrc::bad_credentials, "invalid credentials");
     Principal admin;

@@ -66,23 +66,42 @@ Gateway::Gateway(GatewayOptions options, GatewayServices services)
   });
 }
 
+RouteHandler Gateway::bind(asio::awaitable<Reply> (Gateway::*fn)(Call&)) {
+  return [this, fn](Call& call) { return (this->*fn)(call); };
+}
+
 void Gateway::add_routes() {
-  auto bind = [this](asio::awaitable<Reply> (Gateway::*fn)(Call&)) {
-    return [this, fn](Call& call) { return (this->*fn)(call); };
-  };
   using http::verb;
   constexpr auto open = Guard::public_route;
-  // Identity and operations
   router_.add({verb::get, "/healthz", open, "", bind(&Gateway::healthz)});
+  if (options_.provider_api) {
+    add_system_routes(Guard::admin);
+    router_.add({verb::unknown, "/function/{name}/{rest*}", open, "Function:Invoke", bind(&Gateway::invoke)});
+    return;
+  }
+  // Identity
   router_.add({verb::post, "/oauth/token", open, "", bind(&Gateway::token)});
   router_.add({verb::get, "/.well-known/openid-configuration", open, "", bind(&Gateway::discovery)});
   router_.add({verb::get, "/.well-known/jwks.json", open, "", bind(&Gateway::jwks)});
-  // The REST API (reference §3): each route names the IAM action that guards it, where the
-  // resource it acts on is read from, and the body it takes.
+  add_system_routes(Guard::iam);
+  // Beyond upstream: why a token would be allowed or denied (the admin's tool, no IAM action).
+  router_.add({verb::post, "/system/iam/explain", Guard::admin, "Admin", bind(&Gateway::explain)});
+  // Functions: open unless the function asks for authentication (IAM function tokens).
+  constexpr auto function_token = Guard::function_token;
+  router_.add({verb::unknown, "/function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke)});
+  router_.add(
+      {verb::post, "/async-function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke_async)});
+}
+
+// The REST API (reference §3): each route names the IAM action that guards it, where the
+// resource it acts on is read from, and the body it takes. `guard` is iam on the gateway, admin
+// on the provider API (where the action is what the audit log names).
+void Gateway::add_system_routes(Guard guard) {
+  using http::verb;
   namespace R = resources;
   auto iam_route = [&](verb method, std::string pattern, std::string action, asio::awaitable<Reply> (Gateway::*fn)(Call&),
                        Scope scope, ResourceFn resource = {}, BodyDecoder body = nullptr) {
-    router_.add({method, std::move(pattern), Guard::iam, std::move(action), bind(fn), scope, std::move(resource), body});
+    router_.add({method, std::move(pattern), guard, std::move(action), bind(fn), scope, std::move(resource), body});
   };
   iam_route(verb::get, "/system/info", "System:Info", &Gateway::info, Scope::cluster);
   iam_route(verb::get, "/system/functions", "Function:List", &Gateway::list_functions, Scope::one_namespace,
@@ -117,13 +136,6 @@ void Gateway::add_routes() {
             R::namespace_from_path_or_body(), R::decode_namespace);
   iam_route(verb::delete_, "/system/namespace/{name}", "Namespace:Delete", &Gateway::delete_namespace, Scope::request,
             R::namespace_from_path_or_body());
-  // Beyond upstream: why a token would be allowed or denied (the admin's tool, no IAM action).
-  router_.add({verb::post, "/system/iam/explain", Guard::admin, "Admin", bind(&Gateway::explain)});
-  // Functions: open unless the function asks for authentication (IAM function tokens).
-  constexpr auto function_token = Guard::function_token;
-  router_.add({verb::unknown, "/function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke)});
-  router_.add(
-      {verb::post, "/async-function/{name}/{rest*}", function_token, "Function:Invoke", bind(&Gateway::invoke_async)});
 }
 
 std::size_t Gateway::body_limit(const http::request_header<>& header) const {
@@ -135,16 +147,6 @@ std::size_t Gateway::body_limit(const http::request_header<>& header) const {
 }
 
 namespace {
-
-// RFC 6750 §3 for our tokens, and upstream's basic-auth challenge beside it (faas-cli and go-sdk
-// send the admin's credentials when challenged so).
-Reply unauthorized(std::string_view message) {
-  auto reply = error_reply(http::status::unauthorized, message);
-  reply.response.insert(http::field::www_authenticate,
-                        "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" + std::string(message) + "\"");
-  reply.response.insert(http::field::www_authenticate, "Basic realm=\"Restricted\"");
-  return reply;
-}
 
 // A function that asks for a function token refuses everything else with a 401 in the realm
 // upstream's watchdog uses.
@@ -203,6 +205,22 @@ asio::awaitable<Reply> Gateway::handle(Request&& request, const RequestInfo& inf
     case Guard::unset: break;  // Router::add refuses these
   }
   co_return error_reply(http::status::internal_server_error, "a route without a guard");
+}
+
+// RFC 6750 §3 for our tokens, and upstream's basic-auth challenge beside it (faas-cli and go-sdk
+// send the admin's credentials when challenged so). The provider API answers as upstream's
+// providers do (reference §6), whatever was wrong.
+Reply Gateway::unauthorized(std::string_view message) const {
+  if (options_.provider_api) {
+    auto reply = error_reply(http::status::unauthorized, "invalid credentials");
+    reply.response.set(http::field::www_authenticate, "Basic realm=\"Restricted\"");
+    return reply;
+  }
+  auto reply = error_reply(http::status::unauthorized, message);
+  reply.response.insert(http::field::www_authenticate,
+                        "Bearer realm=\"faasgate\", error=\"invalid_token\", error_description=\"" + std::string(message) + "\"");
+  reply.response.insert(http::field::www_authenticate, "Basic realm=\"Restricted\"");
+  return reply;
 }
 
 // The REST API: authenticate, read the resource, decide (access/decisions.hpp), audit, and only

@@ -80,6 +80,30 @@ TEST_F(RouteTableTest, EveryRouteIsGuardedAsItMustBe) {
   for (const auto& route : gateway_->router().routes()) EXPECT_NE(route.pattern, "/metrics");
 }
 
+// `faasgate provider`: the upstream provider API is for the gateway in front of it, which holds
+// the basic-auth credentials; only /healthz and the functions are open, nothing mints or
+// exchanges a token, and there is no async route to fill.
+TEST_F(RouteTableTest, TheProviderApiIsTheAdminsButForTheFunctions) {
+  GatewayOptions options{"http://127.0.0.1:8081", true};
+  Gateway provider(options, GatewayServices{state_, exchange_, auth_, *platform_, invoker_, queue_, nullptr, metrics_,
+                                            blocking_, clock_, nullptr});
+  std::set<std::string> system_patterns;
+  for (const auto& route : gateway_->router().routes())
+    if (route.guard == Guard::iam) system_patterns.insert(std::string(http::to_string(route.method)) + " " + route.pattern);
+  std::set<std::string> provider_system;
+  for (const auto& route : provider.router().routes()) {
+    SCOPED_TRACE(std::string(http::to_string(route.method)) + " " + route.pattern);
+    if (route.pattern.starts_with("/system/")) {
+      EXPECT_EQ(route.guard, Guard::admin);
+      provider_system.insert(std::string(http::to_string(route.method)) + " " + route.pattern);
+    } else {
+      EXPECT_EQ(route.guard, Guard::public_route);
+      EXPECT_TRUE(route.pattern == "/healthz" || route.pattern == "/function/{name}/{rest*}");
+    }
+  }
+  EXPECT_EQ(provider_system, system_patterns) << "the provider serves the gateway's /system API, and no more";
+}
+
 TEST(Router, RefusesARouteWithoutAGuardOrAnAction) {
   Router r;
   auto none = [](Call&) -> asio::awaitable<Reply> { co_return Reply{}; };

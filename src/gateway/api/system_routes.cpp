@@ -4,10 +4,12 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/utsname.h>
+
 #include <charconv>
-#include <ctime>
 
 #include "faasgate/core/json.hpp"
+#include "faasgate/core/rfc3339.hpp"
 #include "faasgate/core/text.hpp"
 #include "faasgate/iam/engine.hpp"
 #include "faasgate/iam/explain.hpp"
@@ -23,46 +25,21 @@ std::string namespace_param(const FormParams& params) {
   return ns && !ns->empty() ? *ns : std::string(model::kDefaultNamespace);
 }
 
+// The machine's architecture as uname(2) names it ("x86_64", "aarch64"), as upstream reports it.
+const std::string& machine_arch() {
+  static const std::string arch = [] {
+    utsname u{};
+    return ::uname(&u) == 0 ? std::string(u.machine) : std::string("unknown");
+  }();
+  return arch;
+}
+
 Reply bad_request(std::string message) { return error_reply(http::status::bad_request, message); }
 
 bool check_name(const std::string& value) { return model::valid_name(value); }
 
-// RFC 3339 UTC ("2026-11-28T22:00:00Z", fractions allowed) to a time point.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
-  std::tm tm{};
-  int consumed = 0;
-  std::string copy(text.substr(0, 64));
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::string_view rest = std::string_view(copy).substr(static_cast<std::size_t>(consumed));
-  long nanos = 0;
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    long scale = 100'000'000;
-    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
-      nanos += (rest.front() - '0') * scale;
-      scale /= 10;
-      rest.remove_prefix(1);
-    }
-  }
-  if (rest != "Z") return std::nullopt;
-  std::time_t t = timegm(&tm);
-  if (t == -1) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t) + std::chrono::nanoseconds(nanos);
-}
-
 std::string log_line_json(const provider::LogLine& line) {
-  auto t = std::chrono::system_clock::to_time_t(line.timestamp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char when[40];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(line.timestamp.time_since_epoch()).count() % 1'000'000'000;
-  char stamp[64];
-  std::snprintf(stamp, sizeof stamp, "%s.%09lldZ", when, static_cast<long long>(nanos));
+  const auto stamp = core::format_rfc3339_nanos(std::chrono::time_point_cast<std::chrono::nanoseconds>(line.timestamp));
   return boost::json::serialize(boost::json::object{{"name", line.name},
                                                    {"namespace", line.namespace_},
                                                    {"instance", line.instance},
@@ -86,6 +63,13 @@ asio::awaitable<Reply> Gateway::info(Call&) {
   auto version_of = [](std::string_view release, std::string_view sha, std::string_view message) {
     return boost::json::object{{"commit_message", message}, {"sha", sha}, {"release", release}};
   };
+  if (options_.provider_api) {  // a provider's own answer, which a gateway wraps (reference §6)
+    co_return json_reply(http::status::ok,
+                         boost::json::object{{"provider", provider->provider},
+                                             {"orchestration", provider->orchestration},
+                                             {"version", version_of(provider->version_release, provider->version_sha,
+                                                                    provider->version_commit_message)}});
+  }
   co_return json_reply(
       http::status::ok,
       boost::json::object{{"provider", boost::json::object{{"provider", provider->provider},
@@ -93,7 +77,7 @@ asio::awaitable<Reply> Gateway::info(Call&) {
                                                             {"version", version_of(provider->version_release, provider->version_sha,
                                                                                    provider->version_commit_message)}}},
                           {"version", version_of(options_.version, options_.commit, "")},
-                          {"arch", "x86_64"}});
+                          {"arch", machine_arch()}});
 }
 
 // ---- functions ------------------------------------------------------------------------------
@@ -271,9 +255,9 @@ asio::awaitable<Reply> Gateway::logs(Call& call) {
     if (n >= 0) query.tail = static_cast<std::size_t>(n);  // upstream: a negative tail means all
   }
   if (auto since = form_value(params, "since"); since && !since->empty()) {
-    auto t = parse_rfc3339(*since);
+    auto t = core::parse_rfc3339_nanos(*since);
     if (!t) co_return bad_request("since must be an RFC 3339 time, like 2026-11-28T22:00:00Z");
-    query.since = t;
+    query.since = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
   }
   const bool follow = form_value(params, "follow") == "true" || form_value(params, "follow") == "1";
   auto exists = co_await blocking([&] { return s_.platform.get(query.namespace_, query.name); });

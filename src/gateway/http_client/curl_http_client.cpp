@@ -188,22 +188,8 @@ Result CurlHttpClient::send(const Request& request) {
   // them that matter for security (protocols, TLS verification, the pins) fail the request.
   bool ok = true;
   auto set = [&](CURLoption opt, auto value) { ok = ok && curl_easy_setopt(h, opt, value) == CURLE_OK; };
-  set(CURLOPT_URL, request.url.c_str());
-  set(CURLOPT_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_FOLLOWLOCATION, 0L);
-  set(CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we run on many threads
-  if (request.method == "GET") {
-    set(CURLOPT_HTTPGET, 1L);
-  } else {
-    set(CURLOPT_POSTFIELDS, request.body.data());
-    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
-  set(CURLOPT_HTTPHEADER, headers.get());
-  set(CURLOPT_SSL_VERIFYPEER, 1L);
-  set(CURLOPT_SSL_VERIFYHOST, 2L);
-  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (request.ca_file) set(CURLOPT_CAINFO, request.ca_file->c_str());
+  ok = curl::set_common_options(h, request.url, request.method, request.body, headers.get(),
+                                request.ca_file ? &*request.ca_file : nullptr);
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.limits.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.limits.total_timeout.count()));
   if (!sink.discard) set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.limits.max_body_bytes));

@@ -18,8 +18,8 @@
 
 #include "errors.hpp"
 #include "faasgate/core/json.hpp"
+#include "faasgate/core/rfc3339.hpp"
 #include "faasgate/server/deadline.hpp"
-#include "faasgate/wire/json.hpp"
 
 namespace faasgate::provider_api {
 
@@ -176,9 +176,9 @@ std::optional<provider::LogLine> parse_log_line(std::string_view line, const pro
   out.namespace_ = query.namespace_;
   out.instance = std::move(*instance);
   if (!stamp->empty()) {
-    auto when = wire::parse_time(*stamp);
+    auto when = core::parse_rfc3339_nanos(*stamp);
     if (!when) return std::nullopt;
-    out.timestamp = *when;
+    out.timestamp = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*when);
   }
   out.text = std::move(*message);
   while (!out.text.empty() && (out.text.back() == '\n' || out.text.back() == '\r')) out.text.pop_back();

@@ -2,9 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <ctime>
 
 #include "faasgate/core/json.hpp"
+#include "faasgate/core/rfc3339.hpp"
 #include "faasgate/wire/json.hpp"
 #include "faasgate/core/text.hpp"
 #include "errors.hpp"
@@ -220,15 +220,8 @@ Result<platform::ProviderInfo> RemotePlatform::info() {
 
 boost::asio::awaitable<Result<std::unique_ptr<platform::LogFeed>>> RemotePlatform::open_logs(
     boost::asio::any_io_executor executor, provider::LogQuery query, bool follow) {
-  std::string since;
-  if (query.since) {
-    const std::time_t t = std::chrono::system_clock::to_time_t(*query.since);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    since = text;
-  }
+  const std::string since =
+      query.since ? core::format_rfc3339(std::chrono::floor<std::chrono::seconds>(*query.since)) : std::string();
   std::string target = "/system/logs" + query_string({{"name", query.name},
                                                       {"namespace", query.namespace_},
                                                       {"instance", query.instance.value_or("")},

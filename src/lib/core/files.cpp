@@ -44,7 +44,7 @@ Expected<std::string, std::string> read_file(const std::filesystem::path& path, 
 }
 
 Expected<void, std::string> write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                                              mode_t mode) {
+                                              mode_t mode, bool replace) {
   auto tmp = path;
   tmp += ".tmp-" + base64url_encode(random_bytes(6));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -65,6 +65,13 @@ Expected<void, std::string> write_file_atomic(const std::filesystem::path& path,
     auto message = errno_text(tmp, "cannot flush");
     ::unlink(tmp.c_str());
     return fail(std::move(message));
+  }
+  if (!replace) {
+    const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
+    auto message = linked ? std::string() : errno_text(path, "cannot create");
+    ::unlink(tmp.c_str());
+    if (!linked) return fail(std::move(message));
+    return {};
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     auto message = errno_text(path, "cannot rename into");

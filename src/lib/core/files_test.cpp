@@ -20,6 +20,20 @@ class Files : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+TEST_F(Files, AWriteThatMustNotReplaceLeavesAnExistingFileAsItIs) {
+  const auto path = dir_ / "key.pem";
+  ASSERT_TRUE(write_file_atomic(path, "first", 0600, /*replace=*/false));
+  auto second = write_file_atomic(path, "second", 0600, /*replace=*/false);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().find("exists"), std::string::npos) << second.error();
+  EXPECT_EQ(*read_file(path, 64), "first");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1u) << "no temporary file is left behind";
+  ASSERT_TRUE(write_file_atomic(path, "third"));  // replace, the default
+  EXPECT_EQ(*read_file(path, 64), "third");
+}
+
 TEST_F(Files, AFileLockHasOneHolderAtATime) {
   const auto path = dir_ / "gateway.lock";
   {

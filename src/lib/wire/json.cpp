@@ -1,3 +1,4 @@
+#include "faasgate/core/rfc3339.hpp"
 #include "faasgate/wire/json.hpp"
 
 #include <boost/json/array.hpp>
@@ -6,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <span>
 
 #include "faasgate/core/base64.hpp"
@@ -116,52 +116,8 @@ json::array to_array(const std::vector<std::string>& v) {
   return a;
 }
 
-std::string rfc3339(core::Instant t) {
-  std::time_t secs = core::to_unix(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
-
-// Fractions past nanoseconds are dropped.
-std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text) {
-  int year, month, day, hour, minute, second;
-  int used = 0;
-  const std::string copy(text.substr(0, 64));
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6 ||
-      used != 19)
-    return std::nullopt;
-  std::string_view rest = text.substr(19);
-  std::chrono::nanoseconds fraction{0};
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    long long scale = 100'000'000;
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
-      fraction += std::chrono::nanoseconds((rest.front() - '0') * scale);
-      scale /= 10;
-      rest.remove_prefix(1);
-    }
-  }
-  long offset = 0;
-  if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-  } else {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  const auto midnight = std::chrono::sys_days(date);
-  return std::chrono::system_clock::time_point(midnight) + core::Seconds(hour * 3600L + minute * 60L + second - offset) +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
-}
 
 namespace {
 
@@ -201,13 +157,6 @@ json::object deployment_object(const model::FunctionDeployment& d, std::string_v
   return o;
 }
 
-// Seconds, as the model keeps times.
-std::optional<core::Instant> parse_rfc3339(std::string_view text) {
-  auto t = parse_time(text);
-  if (!t) return std::nullopt;
-  return std::chrono::floor<core::Seconds>(*t);
-}
-
 // A count as JSON may write it: the upstream gateway's invocationCount is a float64.
 bool read_number(const json::object& o, std::string_view key, std::uint64_t& out) {
   auto* v = o.if_contains(key);
@@ -234,7 +183,7 @@ core::Expected<model::FunctionStatus, std::string> read_status(const json::value
   s.deployment.replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(replicas, UINT32_MAX));
   s.available_replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(available, UINT32_MAX));
   if (auto* created = o.if_contains("createdAt"); created && created->is_string()) {
-    if (auto t = parse_rfc3339(created->as_string())) s.created_at = *t;
+    if (auto t = core::parse_rfc3339(created->as_string())) s.created_at = *t;  // as Go writes it: nanoseconds, offsets
   }
   if (s.deployment.service.empty()) return core::fail(std::string("a function status must have a name"));
   return s;
@@ -276,7 +225,7 @@ json::object to_json(const model::FunctionStatus& s) {
   o["invocationCount"] = s.invocation_count;
   o["replicas"] = s.deployment.replicas;
   o["availableReplicas"] = s.available_replicas;
-  o["createdAt"] = rfc3339(s.created_at);
+  o["createdAt"] = core::format_rfc3339(s.created_at);
   return o;
 }
 

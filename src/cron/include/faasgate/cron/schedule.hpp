@@ -42,6 +42,7 @@
 #include <variant>
 #include <vector>
 
+#include "faasgate/core/rfc3339.hpp"
 #include "faasgate/core/result.hpp"
 #include "faasgate/cron/time_zone.hpp"
 
@@ -55,8 +56,8 @@ inline constexpr std::size_t kMaxSchedules = 16;
 // (2096-02-29 to 2104-02-29); one with nothing by then never fires ("0 0 30 2 *").
 inline constexpr int kSearchYears = 8;
 // The instants next_after works in: years 1 to 9999 (UTC), as RFC 3339 can write them.
-inline constexpr std::chrono::sys_seconds kFirstInstant{std::chrono::seconds{-62135596800}};  // 0001-01-01T00:00:00Z
-inline constexpr std::chrono::sys_seconds kLastInstant{std::chrono::seconds{253402300799}};   // 9999-12-31T23:59:59Z
+inline constexpr std::chrono::sys_seconds kFirstInstant = core::kFirstRfc3339;  // 0001-01-01T00:00:00Z
+inline constexpr std::chrono::sys_seconds kLastInstant = core::kLastRfc3339;    // 9999-12-31T23:59:59Z
 
 struct ParseError {
   std::string message;        // "minute: 61 is out of range 0-59"

@@ -49,7 +49,7 @@ class HttpTransport {
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
   // A 2xx answer's body goes to `sink` piece by piece and not into the response; any other
   // answer's body is collected into response.body (at most Error::kMaxBody bytes). A stop
-  // request ends the call with ErrorKind::cancelled within a second.
+  // request ends the call with ErrorKind::cancelled at once, even while nothing arrives.
   virtual Result<HttpResponse> stream(const HttpRequest& request, const BodySink& sink, std::stop_token stop) = 0;
 };
 

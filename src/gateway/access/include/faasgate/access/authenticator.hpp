@@ -72,7 +72,10 @@ struct RevocationList {
 
 class Authenticator {
  public:
-  Authenticator(core::Secret admin_password, std::string system_issuer, std::size_t cache_capacity = 10'000);
+  // `admin_user`: the basic-auth user name of the admin ("admin" unless an operator's mounted
+  // credentials name another, as a provider's may).
+  Authenticator(core::Secret admin_password, std::string system_issuer, std::size_t cache_capacity = 10'000,
+                std::string admin_user = "admin");
 
   // `authorization`: the Authorization header's value (empty when absent). `keys` and
   // `keys_generation`: the system issuer's currently published keys.
@@ -100,6 +103,7 @@ class Authenticator {
   static core::Expected<Principal, AuthError> principal_of(const jose::VerifiedJwt& token);
 
   core::Secret admin_password_;
+  std::string admin_user_;
   std::atomic<std::shared_ptr<const RevocationList>> revocations_;
   std::string system_issuer_;
   std::size_t capacity_;

@@ -45,6 +45,11 @@ class StateHolder {
 
 struct GatewayOptions {
   std::string system_issuer;                        // e.g. http://127.0.0.1:8080
+  // Serve the upstream provider API instead (`faasgate provider`, reference §6): the /system
+  // routes for the basic-auth admin alone - the gateway in front of it holds the credentials and
+  // does the authorization - and /function/ open, as faas-netes serves it behind its gateway;
+  // no exchange, no IAM, no async route.
+  bool provider_api = false;
   std::size_t max_body_bytes = 1 << 20;             // /system API bodies
   std::size_t max_invoke_body_bytes = 32 << 20;     // function invocations
   std::size_t max_async_body_bytes = 1 << 20;       // queued (async) invocations, as upstream's queue
@@ -117,7 +122,10 @@ class Gateway {
   template <class F>
   asio::awaitable<std::invoke_result_t<F>> blocking(F f);
 
+  RouteHandler bind(asio::awaitable<Reply> (Gateway::*fn)(Call&));
   void add_routes();
+  void add_system_routes(Guard guard);
+  Reply unauthorized(std::string_view message) const;
   // The pipeline of an admin or IAM route: authentication, the resource, the decision, the audit.
   asio::awaitable<Reply> api_call(Call& call, const Route& route);
   // For list handlers: whether a non-admin caller may see a namespace / a function.

@@ -13,9 +13,11 @@ namespace faasgate::core {
 Expected<std::string, std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes);
 
 // Writes to a temporary file in the same directory with `mode`, fsyncs, then renames over `path`:
-// readers see the old content or the new, never half of it.
+// readers see the old content or the new, never half of it. With replace = false an existing
+// `path` is left as it is and the write fails (link(2): of writers racing for a new name, one
+// wins), as processes sharing a directory need.
 Expected<void, std::string> write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                                              mode_t mode = 0600);
+                                              mode_t mode = 0600, bool replace = true);
 
 // An exclusive lock on a file (flock), held while the object lives. The kernel releases it when
 // the process ends, even by SIGKILL, so a stale lock cannot outlive its holder. The file holds

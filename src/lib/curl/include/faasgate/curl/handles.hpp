@@ -39,4 +39,35 @@ inline bool append(ListPtr& list, const std::string& item) {
   return true;
 }
 
+// The options both clients hold every transfer to: http and https only; a redirect is an answer,
+// never followed (a token or a callback's body is not sent on to another host); no signals (DNS
+// timeouts would raise SIGALRM in a process of many threads); TLS 1.2 or later with the peer and
+// its host name verified, against `ca_file` when given. Then the request itself: URL, method,
+// body (none for GET and HEAD) and headers; the strings must outlive the transfer. False when
+// curl refused an option (out of memory): the transfer must not run.
+inline bool set_common_options(CURL* h, const std::string& url, const std::string& method, const std::string& body,
+                               curl_slist* headers, const std::string* ca_file) {
+  bool ok = true;
+  auto set = [&](CURLoption opt, auto value) { ok = ok && curl_easy_setopt(h, opt, value) == CURLE_OK; };
+  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_NOSIGNAL, 1L);
+  if (method == "GET") {
+    set(CURLOPT_HTTPGET, 1L);
+  } else if (method == "HEAD") {
+    set(CURLOPT_NOBODY, 1L);
+  } else {
+    set(CURLOPT_POSTFIELDS, body.data());
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    if (method != "POST") set(CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  set(CURLOPT_HTTPHEADER, headers);
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
+  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (ca_file) set(CURLOPT_CAINFO, ca_file->c_str());
+  return ok;
+}
+
 }  // namespace faasgate::curl

@@ -4,8 +4,6 @@
 // upstream gateway ignores them, so that newer clients keep working.
 #include <boost/json/value.hpp>
 
-#include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,9 +56,5 @@ core::Expected<model::FunctionStatus, std::string> parse_function_status(std::st
 core::Expected<std::vector<model::FunctionStatus>, std::string> parse_function_statuses(std::string_view body);
 core::Expected<std::vector<std::string>, std::string> parse_namespace_names(std::string_view body);
 core::Expected<std::vector<model::SecretRef>, std::string> parse_secret_refs(std::string_view body);
-
-// RFC 3339 as Go's time.Time writes it ("2026-12-01T14:00:00Z", "...00.123456789+01:00"): the
-// fraction kept to the nanosecond, the offset applied. nullopt for anything else.
-std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text);
 
 }  // namespace faasgate::wire
