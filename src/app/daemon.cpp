@@ -308,25 +308,13 @@ int Daemon::check_provider_options() {
   provider_config_.address = std::move(*address);
   provider_config_.invoke_timeout = *timeout;
   // As upstream mounts its basic-auth secret: one file each, a trailing newline stripped.
-  auto read_credential = [&](const char* name) -> std::optional<std::string> {
-    auto text = core::read_file(fs::path(o_.provider_auth_dir) / name, 4096);
-    if (!text) {
-      std::cerr << "faasgate serve: --provider-auth-dir: " << text.error() << "\n";
-      return std::nullopt;
-    }
-    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
-    if (text->empty()) {
-      std::cerr << "faasgate serve: --provider-auth-dir: " << name << " is empty\n";
-      return std::nullopt;
-    }
-    return std::move(*text);
-  };
-  auto user = read_credential("basic-auth-user");
-  if (!user) return 1;
-  auto password = read_credential("basic-auth-password");
-  if (!password) return 1;
-  provider_config_.user = std::move(*user);
-  provider_config_.password = core::Secret(std::move(*password));
+  auto credentials = load_basic_auth_dir(o_.provider_auth_dir);
+  if (!credentials) {
+    std::cerr << "faasgate serve: --provider-auth-dir: " << credentials.error() << "\n";
+    return 1;
+  }
+  provider_config_.user = std::move(credentials->user);
+  provider_config_.password = std::move(credentials->password);
   auto endpoint = provider_api::resolve_provider(provider_config_.address);
   if (!endpoint) {
     std::cerr << "faasgate serve: --provider-url: " << endpoint.error() << "\n";
