@@ -49,21 +49,24 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
 }
 
 bool has_dot_segment(std::string_view path) {
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    auto end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string segment;
-    const auto raw = path.substr(start, end - start);
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size() && raw[i + 1] == '2' &&
-          (raw[i + 2] == 'e' || raw[i + 2] == 'E')) {
-        segment += '.';
-        i += 2;
-      } else {
-        segment += raw[i];
-      }
+  // Decoded first, all of it: a router that matches on the decoded path (Go's, gorilla/mux)
+  // reads "..%2F" as "../" and cleans it.
+  std::string decoded;
+  decoded.reserve(path.size());
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) && hex(path[i + 2])) {
+      decoded += static_cast<char>(std::stoi(std::string(path.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += path[i];
     }
+  }
+  std::size_t start = 0;
+  while (start <= decoded.size()) {
+    auto end = decoded.find_first_of("/\\", start);
+    if (end == std::string::npos) end = decoded.size();
+    const auto segment = std::string_view(decoded).substr(start, end - start);
     if (segment == "." || segment == "..") return true;
     start = end + 1;
   }

@@ -18,8 +18,8 @@ core::Expected<std::string, std::string> path_segment(std::string_view name);
 // second parameter); "" when there is nothing to add. Empty values are left out.
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& parameters);
 
-// Whether a percent-encoded path holds a "." or ".." segment, written plainly or encoded
-// ("%2e"): the provider's router would clean it into another route.
+// Whether a percent-encoded path, once decoded (all of it, "%2F" and "%5C" too), holds a "." or
+// ".." segment between '/' or '\\': the provider's router would clean it into another route.
 bool has_dot_segment(std::string_view encoded_path);
 
 }  // namespace faasgate::provider_api

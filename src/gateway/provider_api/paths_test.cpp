@@ -34,6 +34,10 @@ TEST(Paths, DotSegments) {
   EXPECT_TRUE(has_dot_segment("/.%2e"));
   EXPECT_TRUE(has_dot_segment("/a/%2E"));
   EXPECT_FALSE(has_dot_segment("/%2e%2e%2e"));
+  EXPECT_TRUE(has_dot_segment("/..%2F..%2Fsystem/functions"));
+  EXPECT_TRUE(has_dot_segment("/a%2f%2e%2e"));
+  EXPECT_TRUE(has_dot_segment("/..%5Csystem"));
+  EXPECT_FALSE(has_dot_segment("/a%2Fb"));
 }
 
 }  // namespace
