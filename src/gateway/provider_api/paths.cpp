@@ -1,39 +1,18 @@
 #include "paths.hpp"
 
+#include "faasgate/core/form.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace faasgate::provider_api {
-
-namespace {
-
-bool unreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
-
-std::string encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 core::Expected<std::string, std::string> path_segment(std::string_view name) {
   if (name.empty()) return core::fail(std::string("a name is required"));
   if (name.size() > 253) return core::fail(std::string("a name is at most 253 characters"));
   if (std::all_of(name.begin(), name.end(), [](char c) { return c == '.'; }))
     return core::fail(std::string("a name cannot be only dots"));
-  return encode(name);
+  return core::percent_encode(name);
 }
 
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& parameters) {
@@ -41,9 +20,9 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
   for (const auto& [key, value] : parameters) {
     if (value.empty()) continue;
     out += out.empty() ? '?' : '&';
-    out += encode(key);
+    out += core::percent_encode(key);
     out += '=';
-    out += encode(value);
+    out += core::percent_encode(value);
   }
   return out;
 }
