@@ -46,6 +46,14 @@ Run setup_serve(CLI::App& command) {
                      "Bytes queued at most for one function, e.g. 64MiB (429 beyond)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  command.add_option("--provider-url", o->provider_url,
+                     "Serve the functions of an upstream provider API (faas-netes, faasd, faasgate provider) at "
+                     "http://HOST:PORT instead of running them here (docs/backends.md)");
+  command.add_option("--provider-auth-dir", o->provider_auth_dir,
+                     "Directory holding basic-auth-user and basic-auth-password: the gateway's credentials for "
+                     "the provider (required with --provider-url)");
+  command.add_option("--provider-timeout", o->provider_timeout, "Time an invocation through the provider may take")
+      ->capture_default_str();
   command.add_option("--nats-url", o->nats_url,
                      "Queue async calls in NATS JetStream at URL (nats://host:4222), shared by every gateway "
                      "given it, instead of in --data-dir; also share revocations there. Reconnects forever; "

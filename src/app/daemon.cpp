@@ -27,6 +27,8 @@
 #include "faasgate/oidc/key_cache.hpp"
 #include "faasgate/platform/local_platform.hpp"
 #include "faasgate/provider/runtime.hpp"
+#include "faasgate/provider_api/remote_invoker.hpp"
+#include "faasgate/provider_api/remote_platform.hpp"
 #include "faasgate/queue/async_worker.hpp"
 #include "faasgate/queue/jetstream_queue.hpp"
 #include "faasgate/queue/sqlite_queue.hpp"
@@ -170,6 +172,7 @@ class Daemon {
  private:
   // The steps of run(). Each says on stderr why it failed and returns the exit status; 0 goes on.
   int check_options();
+  int check_provider_options();
   int open_data_dir();
   int bind_listeners();
   int load_configuration();
@@ -186,6 +189,7 @@ class Daemon {
   server::Limits limits_;
   oidc::KeyCacheOptions cache_options_;
   queue::AsyncOptions async_options_;
+  provider_api::ProviderConfig provider_config_;  // with --provider-url
   // open_data_dir: one gateway per data dir
   std::optional<core::FileLock> data_dir_lock_;
   // bind_listeners. Connections: an event loop per thread (server/event_loops.hpp). The control
@@ -203,6 +207,9 @@ class Daemon {
   std::optional<asio::ip::tcp::endpoint> metrics_bound_;
   // load_configuration
   http_client::CurlHttpClient outbound_;  // key fetching, async callbacks, the audit webhook
+  // The provider's /system calls carry the gateway's credentials: straight to the operator's
+  // URL, never through a proxy named by the environment.
+  http_client::CurlHttpClient provider_http_{{.user_agent = "faasgate/0.1", .use_environment_proxy = false}};
   std::unique_ptr<oidc::KeyCache> key_cache_;
   std::unique_ptr<StateLoader> loader_;
   api::StateHolder state_;
@@ -212,15 +219,18 @@ class Daemon {
   std::unique_ptr<nats::Connection> nats_;  // with --nats-url
   std::unique_ptr<RevocationFeed> shared_revocations_;
   std::unique_ptr<queue::Queue> queue_;
-  // start_functions
+  // start_functions: the embedded runtime, or the provider's
   std::unique_ptr<provider::Runtime> runtime_;
-  std::unique_ptr<platform::LocalPlatform> platform_;
+  std::unique_ptr<platform::LocalPlatform> local_platform_;
+  std::unique_ptr<provider_api::RemotePlatform> remote_platform_;
+  platform::Platform* platform_ = nullptr;
   // build_gateway
   std::unique_ptr<access::Authenticator> auth_;
   std::unique_ptr<api::AuditLog> audit_;
   invoke::UpstreamPool upstreams_;
+  std::unique_ptr<invoke::UpstreamPool> provider_upstreams_;  // keep-alive connections to the provider
   api::Metrics metrics_;
-  std::unique_ptr<invoke::EmbeddedInvoker> invoker_;
+  std::unique_ptr<invoke::FunctionInvoker> invoker_;
   std::unique_ptr<queue::AsyncWorkers> async_workers_;
   std::unique_ptr<Reloader> reloader_;
 };
@@ -236,7 +246,7 @@ int Daemon::run() {
   reloader_->stop();
   if (shared_revocations_) shared_revocations_->stop();
   blocking_.join();
-  runtime_->shutdown();  // SIGTERM, then SIGKILL after the grace period, to every function process
+  if (runtime_) runtime_->shutdown();  // SIGTERM, then SIGKILL after the grace period, to every function process
   platform_->flush_invocations();
   spdlog::info("stopped");
   return 0;
@@ -318,6 +328,39 @@ int Daemon::check_options() {
     std::cerr << "faasgate serve: --audit-webhook needs --audit-webhook-secret-file (the HMAC key)\n";
     return 2;
   }
+  return o_.provider_url.empty() ? 0 : check_provider_options();
+}
+
+// The provider's URL, the gateway's credentials for it and its address: the gateway starts even
+// if the provider is down (its calls answer 502 until it is back), but not without these.
+int Daemon::check_provider_options() {
+  auto address = provider_api::parse_provider_url(o_.provider_url);
+  if (!address) {
+    std::cerr << "faasgate serve: --provider-url: " << address.error() << "\n";
+    return 2;
+  }
+  if (o_.provider_auth_dir.empty()) {
+    std::cerr << "faasgate serve: --provider-url needs --provider-auth-dir (basic-auth-user, basic-auth-password)\n";
+    return 2;
+  }
+  auto timeout = duration_flag("--provider-timeout", o_.provider_timeout);
+  if (!timeout) return 2;
+  provider_config_.address = std::move(*address);
+  provider_config_.invoke_timeout = *timeout;
+  // As upstream mounts its basic-auth secret: one file each, a trailing newline stripped.
+  auto credentials = load_basic_auth_dir(o_.provider_auth_dir);
+  if (!credentials) {
+    std::cerr << "faasgate serve: --provider-auth-dir: " << credentials.error() << "\n";
+    return 1;
+  }
+  provider_config_.user = std::move(credentials->user);
+  provider_config_.password = std::move(credentials->password);
+  auto endpoint = provider_api::resolve_provider(provider_config_.address);
+  if (!endpoint) {
+    std::cerr << "faasgate serve: --provider-url: " << endpoint.error() << "\n";
+    return 1;
+  }
+  provider_config_.endpoint = *endpoint;
   return 0;
 }
 
@@ -449,8 +492,17 @@ int Daemon::open_nats() {
   return 0;
 }
 
-// Functions as local, sandboxed processes, restarted as the store says they should run.
+// Functions as local, sandboxed processes, restarted as the store says they should run - or,
+// with --provider-url, the provider's: no sandbox, no function process, and nothing of the
+// functions in the store, which keeps only what the gateway owns (revocations, the queue).
 int Daemon::start_functions() {
+  if (!o_.provider_url.empty()) {
+    remote_platform_ = std::make_unique<provider_api::RemotePlatform>(provider_http_, provider_config_, clock_);
+    platform_ = remote_platform_.get();
+    spdlog::info("functions back end: the provider API at {} (as user {})", provider_config_.address.display,
+                 provider_config_.user);
+    return 0;
+  }
   provider::RuntimeOptions runtime_options;
   runtime_options.work_dir = fs::path(o_.data_dir) / "functions";
   auto sandbox = sandbox_options(o_, runtime_options.work_dir, bound_.port());
@@ -460,9 +512,10 @@ int Daemon::start_functions() {
   }
   runtime_options.sandbox = std::move(*sandbox);
   runtime_ = std::make_unique<provider::Runtime>(io_, runtime_options);
-  platform_ = std::make_unique<platform::LocalPlatform>(*store_, *runtime_,
-                                                         platform::ProviderInfo{"faasgate", "local", kVersion, kCommit, ""});
-  platform_->restore();
+  local_platform_ = std::make_unique<platform::LocalPlatform>(
+      *store_, *runtime_, platform::ProviderInfo{"faasgate", "local", kVersion, kCommit, ""});
+  local_platform_->restore();
+  platform_ = local_platform_.get();
   return 0;
 }
 
@@ -510,11 +563,16 @@ int Daemon::build_gateway() {
     std::cerr << "faasgate serve: " << e.what() << "\n";
     return 1;
   }
-  invoker_ = std::make_unique<invoke::EmbeddedInvoker>(
-      *runtime_, upstreams_, [this](const std::string& ns, const std::string& name, unsigned status, double seconds) {
-        platform_->record_invocation(ns, name);
-        metrics_.observe_invocation(name + "." + ns, status, seconds);
-      });
+  auto observer = [this](const std::string& ns, const std::string& name, unsigned status, double seconds) {
+    platform_->record_invocation(ns, name);
+    metrics_.observe_invocation(name + "." + ns, status, seconds);
+  };
+  if (remote_platform_) {
+    provider_upstreams_ = std::make_unique<invoke::UpstreamPool>(64, 64u << 20, provider_config_.connect_timeout);
+    invoker_ = std::make_unique<provider_api::RemoteInvoker>(*remote_platform_, *provider_upstreams_, observer);
+  } else {
+    invoker_ = std::make_unique<invoke::EmbeddedInvoker>(*runtime_, upstreams_, observer);
+  }
   async_options_.annotations = [this](const std::string& ns, const std::string& name)
       -> std::optional<std::map<std::string, std::string>> {
     auto function = platform_->get(ns, name);

@@ -49,6 +49,10 @@ struct ServeOptions {
   std::string audit_log;
   std::string audit_webhook;
   std::string audit_webhook_secret_file;
+  // The upstream provider API as the functions back end (docs/backends.md): no embedded runtime.
+  std::string provider_url;
+  std::string provider_auth_dir;  // basic-auth-user and basic-auth-password, as upstream mounts them
+  std::string provider_timeout = "60s";
 };
 
 }  // namespace faasgate::app

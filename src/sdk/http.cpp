@@ -1,5 +1,7 @@
 #include "faasgate/sdk/http.hpp"
 
+#include "faasgate/core/form.hpp"
+
 namespace faasgate::sdk {
 
 namespace {
@@ -21,23 +23,6 @@ const std::string* HttpResponse::header(std::string_view name) const noexcept {
   return nullptr;
 }
 
-std::string form_escape(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0x0f];
-    }
-  }
-  return out;
-}
+std::string form_escape(std::string_view value) { return core::percent_encode(value); }
 
 }  // namespace faasgate::sdk

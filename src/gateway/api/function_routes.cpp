@@ -45,7 +45,7 @@ asio::awaitable<Reply> Gateway::invoke(Call& call) {
   auto target = target_of(call);
   if (!target) co_return error_reply(http::status::bad_request, target.error());
   invoke::Invocation invocation{target->name, target->namespace_, target->path, std::string(call.query),
-                        core::unique_id(), std::move(call.request)};
+                        core::unique_id(), std::move(call.request), call.info.remote.address().to_string()};
   auto executor = co_await asio::this_coro::executor;
   // Named values only: GCC 12 miscompiles temporaries built inside a co_await expression.
   auto response = co_await s_.invoker.invoke(executor, std::move(invocation));
@@ -56,7 +56,9 @@ asio::awaitable<Reply> Gateway::invoke(Call& call) {
 asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
   auto target = target_of(call);
   if (!target) co_return error_reply(http::status::bad_request, target.error());
-  if (!s_.invoker.exists(target->namespace_, target->name)) {
+  // A remote back end may have to be asked: off the I/O threads.
+  const bool exists = co_await blocking([&] { return s_.invoker.exists(target->namespace_, target->name); });
+  if (!exists) {
     co_return error_reply(http::status::not_found, "function " + target->name + "." + target->namespace_ + " not found");
   }
   queue::AsyncCall queued;
@@ -76,6 +78,9 @@ asio::awaitable<Reply> Gateway::invoke_async(Call& call) {
     if (field.name() == http::field::authorization || field.name() == http::field::connection) continue;
     queued.headers.emplace_back(field.name_string(), field.value());
   }
+  // The caller's address travels with the call, for an invoker that forwards it (as upstream's
+  // gateway sets X-Forwarded-For only when the caller did not).
+  if (call.request.count("X-Forwarded-For") == 0) queued.headers.emplace_back("X-Forwarded-For", call.info.remote.address().to_string());
   queued.body = std::move(call.request.body());
   queued.enqueued_at = s_.clock.now();
   static const queue::AsyncOptions default_async;

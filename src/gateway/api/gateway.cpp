@@ -270,9 +270,13 @@ asio::awaitable<Reply> Gateway::api_call(Call& call, const Route& route) {
 asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
   auto [name, ns] = model::split_function_name(call.params.at("name"));
   // An invalid name is the handler's 400; a function that does not exist asks for nothing.
-  if (!model::valid_name(name) || !model::valid_name(ns) || !s_.platform.requires_token(ns, name)) {
-    co_return co_await route.handler(call);
+  bool guarded = false;
+  if (model::valid_name(name) && model::valid_name(ns)) {
+    // A remote back end's lookup blocks: it runs on the blocking pool when not known already.
+    const auto known = s_.platform.requires_token_if_known(ns, name);
+    guarded = known ? *known : co_await blocking([&] { return s_.platform.requires_token(ns, name); });
   }
+  if (!guarded) co_return co_await route.handler(call);
   auto state = s_.state.load();
   const std::string resource = ns + ":" + name;
   AuditEvent event{std::chrono::system_clock::now(), "", "", std::string(call.request.method_string()), call.path,

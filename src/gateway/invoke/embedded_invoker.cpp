@@ -1,9 +1,9 @@
 #include "faasgate/invoke/embedded_invoker.hpp"
 
-#include <boost/beast/http/rfc7230.hpp>
+#include "faasgate/invoke/forwarding.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/range/iterator_range_core.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
@@ -19,39 +19,6 @@ namespace http = server::http;
 namespace asio = server::asio;
 
 namespace {
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded: the fixed ones, Proxy-Connection (the
-// old name some clients still send) and any the Connection field names. Content-Length is
-// forwarded, and then set again from the body (prepare_payload), except in the answer to a HEAD,
-// which has no body.
-bool hop_by_hop(http::field f) {
-  switch (f) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_authenticate:
-    case http::field::proxy_authorization:
-    case http::field::proxy_connection:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::transfer_encoding:
-    case http::field::upgrade:
-      return true;
-    default:
-      return false;
-  }
-}
-
-template <bool isRequest>
-void drop_hop_by_hop(http::message<isRequest, http::string_body>& message) {
-  // The names listed in Connection ("close" and "keep-alive" among them, harmlessly).
-  std::vector<std::string> named;
-  for (const auto& connection : boost::make_iterator_range(message.equal_range(http::field::connection))) {
-    for (const auto& token : http::token_list(connection.value())) named.emplace_back(token);
-  }
-  for (const auto& name : named) message.erase(name);
-  for (auto it = message.begin(); it != message.end();) it = hop_by_hop(it->name()) ? message.erase(it) : std::next(it);
-}
-
 
 std::string seconds_text(double s) {
   char buf[32];

@@ -26,8 +26,9 @@ struct UpstreamPool::Connection {
   server::Deadline deadline;
 };
 
-UpstreamPool::UpstreamPool(std::size_t max_idle_per_endpoint, std::size_t max_response_bytes)
-    : max_idle_(max_idle_per_endpoint), max_response_bytes_(max_response_bytes) {}
+UpstreamPool::UpstreamPool(std::size_t max_idle_per_endpoint, std::size_t max_response_bytes,
+                           std::chrono::milliseconds connect_timeout)
+    : max_idle_(max_idle_per_endpoint), max_response_bytes_(max_response_bytes), connect_timeout_(connect_timeout) {}
 
 UpstreamPool::~UpstreamPool() = default;
 
@@ -76,7 +77,7 @@ asio::awaitable<core::Expected<server::Response, UpstreamError>> UpstreamPool::s
     const bool pooled = connection != nullptr;
     if (!connection) {
       connection = std::make_unique<Connection>(executor);
-      connection->deadline.expires_after(std::chrono::seconds(5));
+      connection->deadline.expires_after(connect_timeout_);
       auto [cec] = co_await connection->socket.async_connect(endpoint, use_tuple);
       if (cec) {
         const std::string why = connection->deadline.expired() ? "timed out" : cec.message();

@@ -12,10 +12,6 @@
 
 namespace faasgate::invoke {
 
-// Called after each answered invocation of an existing function: its status and duration.
-using InvocationObserver =
-    std::function<void(const std::string& ns, const std::string& name, unsigned status, double seconds)>;
-
 class EmbeddedInvoker final : public FunctionInvoker {
  public:
   EmbeddedInvoker(provider::Runtime& runtime, UpstreamPool& upstreams, InvocationObserver observer = {});

@@ -3,6 +3,7 @@
 // function. EmbeddedInvoker (embedded_invoker.hpp) invokes the embedded runtime's processes;
 // FakeInvoker (fake_invoker.hpp) answers from memory in tests; a remote provider (faas-netes,
 // faasd) is another implementation. Callers have decided already that the call is allowed.
+#include <functional>
 #include <string>
 
 #include "faasgate/server/http_server.hpp"
@@ -16,7 +17,14 @@ struct Invocation {
   std::string query;  // without '?'
   std::string call_id;
   server::Request request;  // method, headers and body as received
+  // The caller's address, for X-Forwarded-For where an invoker forwards the call (a queued call
+  // carries its caller's in its headers instead). Empty when unknown.
+  std::string forwarded_for;
 };
+
+// Called after each answered invocation of an existing function: its status and duration.
+using InvocationObserver =
+    std::function<void(const std::string& ns, const std::string& name, unsigned status, double seconds)>;
 
 class FunctionInvoker {
  public:

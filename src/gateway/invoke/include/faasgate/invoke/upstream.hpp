@@ -26,7 +26,8 @@ struct UpstreamError {
 
 class UpstreamPool {
  public:
-  explicit UpstreamPool(std::size_t max_idle_per_endpoint = 64, std::size_t max_response_bytes = 64 * 1024 * 1024);
+  explicit UpstreamPool(std::size_t max_idle_per_endpoint = 64, std::size_t max_response_bytes = 64 * 1024 * 1024,
+                        std::chrono::milliseconds connect_timeout = std::chrono::seconds(5));
   ~UpstreamPool();
 
   server::asio::awaitable<core::Expected<server::Response, UpstreamError>> send(
@@ -45,6 +46,7 @@ class UpstreamPool {
 
   std::size_t max_idle_;
   std::size_t max_response_bytes_;
+  std::chrono::milliseconds connect_timeout_;
   std::mutex mu_;
   std::map<Key, std::vector<std::unique_ptr<Connection>>> idle_;
 };

@@ -104,7 +104,12 @@ class Platform {
 
   // Functions annotated com.openfaas.iam/jwt-auth: "true" are invoked only with a function token.
   static constexpr const char* kJwtAuthAnnotation = "com.openfaas.iam/jwt-auth";
+  // May block where the answer needs a remote lookup (RemotePlatform): callers on an I/O thread
+  // ask requires_token_if_known first, and call this on the blocking pool when it says nullopt.
   virtual bool requires_token(const std::string& ns, const std::string& name) const = 0;
+  virtual std::optional<bool> requires_token_if_known(const std::string& ns, const std::string& name) const {
+    return requires_token(ns, name);
+  }
 };
 
 }  // namespace faasgate::platform

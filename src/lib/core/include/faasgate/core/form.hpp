@@ -16,4 +16,8 @@ bool decode_form(std::string_view text, FormParams& out);
 // The first value of `name`, if present.
 std::optional<std::string> form_value(const FormParams& params, std::string_view name);
 
+// Every byte but RFC 3986's unreserved ones ([A-Za-z0-9-._~]) percent-encoded: fit for a query
+// value or a path segment, where it cannot end the value, add a parameter or a segment.
+std::string percent_encode(std::string_view value);
+
 }  // namespace faasgate::core
