@@ -269,6 +269,111 @@ class Gateway:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def auth_dir(parent, name, user, password):
+    """Basic-auth credentials as upstream mounts them: DIR/basic-auth-user, DIR/basic-auth-password."""
+    path = os.path.join(parent, name)
+    os.makedirs(path)
+    for file, text in (("basic-auth-user", user + "\n"), ("basic-auth-password", password + "\n")):
+        with open(os.path.join(path, file), "w") as f:
+            f.write(text)
+    return path
+
+
+class Provider:
+    """`faasgate provider` on 127.0.0.1 (port 0, or the one it had before) with basic auth."""
+
+    def __init__(self, data_dir, auth, port=0):
+        """`auth`: a directory made by auth_dir(), whose credentials api() sends."""
+        with open(os.path.join(auth, "basic-auth-user")) as f:
+            self.user = f.read().strip()
+        with open(os.path.join(auth, "basic-auth-password")) as f:
+            self.password = f.read().strip()
+        self.log = open(data_dir + ".log", "ab")
+        self.proc = subprocess.Popen(
+            [FAASGATE_BIN, "provider", "--listen", "127.0.0.1:%d" % port, "--data-dir", data_dir,
+             "--auth-dir", auth], stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                break
+            m = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
+            if m:
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                self.url, self.port = m.group(1), int(m.group(2))
+                return
+        self.proc.kill()
+        raise RuntimeError("the provider did not start:\n" + open(data_dir + ".log").read())
+
+    def api(self, method, path, body=None):
+        headers = {"Authorization": "Basic " + base64.b64encode((self.user + ":" + self.password).encode()).decode()}
+        if body is not None:
+            body = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        return request(method, self.url + path, body=body, headers=headers, timeout=10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def nats_server_binary():
+    for candidate in ("/usr/sbin/nats-server", shutil.which("nats-server")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError("nats-server is not installed (scripts/install-deps installs it)")
+
+
+class NatsServer:
+    """`nats-server -js` on 127.0.0.1, its port read from its log; stop() kills it (an outage),
+    start() brings it back on the same port and store."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="faasgate-nats-e2e-")
+        self.port = "-1"
+        self.proc = None
+        self.start()
+
+    def start(self):
+        log = os.path.join(self.tmp, "server.log")
+        if os.path.exists(log):
+            os.unlink(log)
+        self.proc = subprocess.Popen([nats_server_binary(), "-a", "127.0.0.1", "-p", self.port, "-js",
+                                      "-sd", os.path.join(self.tmp, "store"), "-l", log],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            text = ""
+            if os.path.exists(log):
+                with open(log) as f:
+                    text = f.read()
+            m = re.search(r"Listening for client connections on 127\.0\.0\.1:(\d+)\n", text)
+            if m:
+                self.port = m.group(1)
+                self.url = "nats://127.0.0.1:" + self.port
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("nats-server did not start:\n" + (open(log).read() if os.path.exists(log) else ""))
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def verify_with_jwcrypto(token, keyset, issuer):
     """Verifies a gateway token with jwcrypto and the gateway's published keys."""
     checked = jwt.JWT(jwt=token, key=keyset, algs=["ES256"], check_claims={"iss": issuer, "aud": issuer, "exp": None})

@@ -13,62 +13,11 @@ import time
 import unittest
 
 import harness
-from harness import CallbackReceiver, Gateway, IdentityProvider, K8S_ISSUER, issuer_manifest, seed
+from harness import CallbackReceiver, Gateway, IdentityProvider, K8S_ISSUER, NatsServer, issuer_manifest, seed
 
 AUD = "https://gateway.example.com"
 SUB = "system:serviceaccount:openfaas:cron-connector"
 ACK_WAIT = 2  # seconds: short, so that a redelivery would show within the test
-
-
-def nats_server_binary():
-    for candidate in ("/usr/sbin/nats-server", shutil.which("nats-server")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise RuntimeError("nats-server is not installed (scripts/install-deps installs it)")
-
-
-class NatsServer:
-    """`nats-server -js` on 127.0.0.1, its port read from its log; stop() kills it (an outage),
-    start() brings it back on the same port and store."""
-
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="faasgate-nats-e2e-")
-        self.port = "-1"
-        self.proc = None
-        self.start()
-
-    def start(self):
-        log = os.path.join(self.tmp, "server.log")
-        if os.path.exists(log):
-            os.unlink(log)
-        self.proc = subprocess.Popen([nats_server_binary(), "-a", "127.0.0.1", "-p", self.port, "-js",
-                                      "-sd", os.path.join(self.tmp, "store"), "-l", log],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            text = ""
-            if os.path.exists(log):
-                with open(log) as f:
-                    text = f.read()
-            m = re.search(r"Listening for client connections on 127\.0\.0\.1:(\d+)\n", text)
-            if m:
-                self.port = m.group(1)
-                self.url = "nats://127.0.0.1:" + self.port
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("nats-server did not start:\n" + (open(log).read() if os.path.exists(log) else ""))
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def deployment(name, process, **env):

@@ -19,7 +19,7 @@ import unittest
 import urllib.parse
 
 import harness
-from harness import K8S_ISSUER, CallbackReceiver, Gateway, IdentityProvider, issuer_manifest
+from harness import K8S_ISSUER, CallbackReceiver, Gateway, IdentityProvider, Provider, auth_dir, issuer_manifest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HTTP_ECHO = "/usr/bin/python3 " + os.path.join(HERE, "fixtures", "http_echo.py")
@@ -49,54 +49,6 @@ spec:
   principal:
     jwt:sub: ["system:serviceaccount:ci:pipeline"]
 """
-
-
-def auth_dir(parent, name, user, password):
-    path = os.path.join(parent, name)
-    os.makedirs(path)
-    for file, text in (("basic-auth-user", user + "\n"), ("basic-auth-password", password + "\n")):
-        with open(os.path.join(path, file), "w") as f:
-            f.write(text)
-    return path
-
-
-class Provider:
-    """`faasgate provider` on 127.0.0.1 (port 0, or the one it had before) with basic auth."""
-
-    def __init__(self, data_dir, auth, port=0):
-        self.log = open(data_dir + ".log", "ab")
-        self.proc = subprocess.Popen(
-            [harness.FAASGATE_BIN, "provider", "--listen", "127.0.0.1:%d" % port, "--data-dir", data_dir,
-             "--auth-dir", auth], stdout=subprocess.PIPE, stderr=self.log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stdout.readline().decode()
-            if not line:
-                break
-            m = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
-            if m:
-                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-                self.url, self.port = m.group(1), int(m.group(2))
-                return
-        self.proc.kill()
-        raise RuntimeError("the provider did not start:\n" + open(data_dir + ".log").read())
-
-    def api(self, method, path, body=None):
-        headers = {"Authorization": "Basic " + base64.b64encode(("admin:" + PASSWORD).encode()).decode()}
-        if body is not None:
-            body = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        return harness.request(method, self.url + path, body=body, headers=headers, timeout=10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def deployment(name, namespace, **extra):
