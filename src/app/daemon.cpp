@@ -434,6 +434,7 @@ int Daemon::load_configuration() {
   if (!o_.iam_dir.empty()) sources.iam_dir = o_.iam_dir;
   sources.keys.key_dir = o_.keys_dir.empty() ? default_key_dir(o_.data_dir) : fs::path(o_.keys_dir);
   if (!o_.issuer_key.empty()) sources.keys.key_file = o_.issuer_key;
+  if (!o_.nats_url.empty()) sources.shared_revocations_kept = kRevocationMaxAge;
   loader_ = std::make_unique<StateLoader>(sources, *key_cache_);
   auto initial = loader_->load(clock_.now());
   if (!initial) {

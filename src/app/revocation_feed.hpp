@@ -6,7 +6,7 @@
 // which follows it across reconnects) and merges what it read with its own store's revocations
 // (daemon.cpp, load_revocations). The stream keeps limits-based retention: a revocation older
 // than the longest token lifetime names only expired tokens, so max_age is 24h plus a leeway (the
-// daemon warns about an issuer whose tokens live longer), and at most 100,000 of them.
+// state loader warns at every load about an issuer whose tokens live longer), and at most 100,000 of them.
 // Only the operator publishes here: the NATS server is the operator's (protect it with NATS
 // authentication, docs/async-queue.md); a tenant reaches neither the server nor this subject.
 #include <atomic>

@@ -66,7 +66,14 @@ core::Expected<std::shared_ptr<const api::GatewayState>, std::vector<std::string
   }
 
   std::chrono::seconds longest = oidc::default_token_expiry;
-  for (const auto& issuer : (*issuers)->all()) longest = std::max(longest, issuer->token_expiry);
+  for (const auto& issuer : (*issuers)->all()) {
+    longest = std::max(longest, issuer->token_expiry);
+    if (sources_.shared_revocations_kept && issuer->token_expiry > *sources_.shared_revocations_kept)
+      warnings.push_back("JwtIssuer " + issuer->name + ": its tokens live " + std::to_string(issuer->token_expiry.count()) +
+                         "s, longer than the " + std::to_string(sources_.shared_revocations_kept->count()) +
+                         "s the shared revocation stream keeps a revocation: revoke them with --data-dir on each "
+                         "gateway too");
+  }
   auto ring = load_issuer_keys(sources_.keys, longest + kRetireMargin, now);
   if (!ring) return core::fail(std::vector<std::string>{ring.error()});
 

@@ -2,6 +2,7 @@
 // Builds the gateway's reloadable state - IAM objects, trusted issuers, signing keys - from disk,
 // as one snapshot, and notices when any of it changed. A snapshot that fails to build is never
 // installed: the last good one stays, and the errors are returned for the log.
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -20,6 +21,9 @@ namespace faasgate::app {
 struct StateSources {
   std::optional<std::filesystem::path> iam_dir;
   IssuerKeySource keys;
+  // With revocations shared over NATS: how long the stream keeps one. An issuer whose tokens
+  // outlive it is warned about at every load (such a token outlives its revocation there).
+  std::optional<std::chrono::seconds> shared_revocations_kept;
 };
 
 class StateLoader {

@@ -67,6 +67,7 @@ class TwoGateways(unittest.TestCase):
                            "policy.yaml": POLICY, "role.yaml": ROLE}.items():
             with open(os.path.join(iam_dir, name), "w") as f:
                 f.write(text)
+        cls.iam_dir = iam_dir
         args = ["--keys-dir", cls.keys_dir, "--system-issuer", SYSTEM_ISSUER, *extra]
         cls.a = Gateway(extra_args=args, iam_dir=iam_dir)
         cls.b = Gateway(extra_args=args, iam_dir=iam_dir)
@@ -177,6 +178,13 @@ class SharedBackEndTest(TwoGateways):
             gw.wait_until(lambda gw=gw: gw.api("GET", "/system/functions?namespace=dev", auth=token).status == 401,
                           timeout=15, message="the revocation to reach " + gw.url)
         self.assertEqual(self.b.post("/function/echo.dev", "still").body, b"still")
+
+    def test_an_issuer_whose_tokens_outlive_the_shared_revocations_is_warned_about(self):
+        with open(os.path.join(self.iam_dir, "long-lived.yaml"), "w") as f:
+            f.write(issuer_manifest("long-lived", "https://idp.example.test", [AUD], token_expiry="48h"))
+        for gw in (self.a, self.b):
+            gw.wait_until(lambda gw=gw: "long-lived: its tokens live 172800s" in gw.logs(), timeout=15,
+                          message="the warning about the long-lived issuer")
 
 
 if __name__ == "__main__":
