@@ -31,7 +31,7 @@ import unittest
 import urllib.request
 
 import harness
-from harness import Gateway, seed
+from harness import Gateway, auth_dir, seed
 
 REBUILD_INTERVAL = 1.0  # seconds
 SLACK = 2.5  # seconds beyond one rebuild_interval: a list round, the log line, a loaded machine
@@ -396,14 +396,11 @@ class BasicAuthConnectorTest(unittest.TestCase):
 
     def test_basic_auth_and_async(self):
         gw = Gateway()
-        secrets = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
+        scratch = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
         connector = None
         try:
             password = read(os.path.join(gw.data_dir, "admin-password")).strip()
-            with open(os.path.join(secrets, "basic-auth-user"), "w") as f:
-                f.write("admin\n")
-            with open(os.path.join(secrets, "basic-auth-password"), "w") as f:
-                f.write(password + "\n")
+            secrets = auth_dir(scratch, "secrets", "admin", password)
             r = gw.api("POST", "/system/functions", {"service": "ticker", "envProcess": "cat",
                                                      "annotations": {"topic": "cron-function", "schedule": "@every 1s"}})
             self.assertEqual(r.status, 202, r.body)
@@ -424,20 +421,17 @@ class BasicAuthConnectorTest(unittest.TestCase):
             if connector:
                 connector.close()
             gw.close()
-            harness.shutil.rmtree(secrets, ignore_errors=True)
+            harness.shutil.rmtree(scratch, ignore_errors=True)
 
     def test_a_stop_abandons_calls_that_outlast_the_shutdown_timeout(self):
         """A call still running when --shutdown-timeout ends is abandoned: the connector says so
         and exits, rather than wait for a function that may take its whole invoke timeout."""
         gw = Gateway()
-        secrets = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
+        scratch = tempfile.mkdtemp(prefix="faasgate-cron-secrets-")
         connector = None
         try:
             password = read(os.path.join(gw.data_dir, "admin-password")).strip()
-            with open(os.path.join(secrets, "basic-auth-user"), "w") as f:
-                f.write("admin\n")
-            with open(os.path.join(secrets, "basic-auth-password"), "w") as f:
-                f.write(password + "\n")
+            secrets = auth_dir(scratch, "secrets", "admin", password)
             r = gw.api("POST", "/system/functions", {
                 "service": "slow", "envProcess": "sh -c 'sleep 6'",
                 "annotations": {"topic": "cron-function", "schedule": "@every 1s"}})
@@ -457,7 +451,7 @@ class BasicAuthConnectorTest(unittest.TestCase):
             if connector:
                 connector.close()
             gw.close()
-            harness.shutil.rmtree(secrets, ignore_errors=True)
+            harness.shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
