@@ -74,7 +74,11 @@ TEST_F(RemotePlatformTest, ListsFaasNetesFunctionsWithTheGatewaysCredentials) {
   EXPECT_EQ(figlet.deployment.replicas, 2u);
   EXPECT_EQ(figlet.available_replicas, 1u);
   EXPECT_EQ(core::to_unix(figlet.created_at), 1714558830);
-  EXPECT_EQ(figlet.deployment.limits->memory, "128Mi");  // nvidia.com/gpu is read past
+  EXPECT_EQ(figlet.deployment.limits->memory, "128Mi");
+  EXPECT_EQ(figlet.deployment.limits->other.at("nvidia.com/gpu"), "1");  // passed through as faas-netes wrote it
+  ASSERT_TRUE(figlet.usage.has_value());
+  EXPECT_DOUBLE_EQ(figlet.usage->cpu, 0.25);
+  EXPECT_DOUBLE_EQ(figlet.usage->total_memory_bytes, 7581696.5);
   EXPECT_TRUE(figlet.deployment.secrets.empty());
   const auto request = last();
   EXPECT_EQ(request.method, "GET");

@@ -29,6 +29,8 @@ core::Expected<json::object, std::string> parse_object(std::string_view body) {
   return std::move(parsed->as_object());
 }
 
+constexpr std::size_t kMaxOtherResources = 16;
+
 // Reads optional typed members, remembering the first error.
 class Reader {
  public:
@@ -68,11 +70,20 @@ class Reader {
     auto* v = o_.if_contains(key);
     if (!v || v->is_null()) return;
     if (!v->is_object()) return error(key, "must be an object with memory and cpu");
-    Reader inner(v->as_object());
     model::Resources r;
-    inner.string("memory", r.memory);
-    inner.string("cpu", r.cpu);
-    if (inner.failed()) return error(key, "memory and cpu must be strings");
+    for (const auto& [name, value] : v->as_object()) {
+      if (!value.is_string()) return error(std::string(key) + "." + std::string(name), "must be a string");
+      if (name == "memory") {
+        r.memory = std::string(value.as_string());
+      } else if (name == "cpu") {
+        r.cpu = std::string(value.as_string());
+      } else {
+        // A Kubernetes resource name (a qualified name, "nvidia.com/gpu"): bounded, as everything read is.
+        if (name.empty() || name.size() > 253 || r.other.size() == kMaxOtherResources)
+          return error(key, "names at most " + std::to_string(kMaxOtherResources) + " resources besides memory and cpu, each of at most 253 characters");
+        r.other[std::string(name)] = std::string(value.as_string());
+      }
+    }
     out = r;
   }
   void count(std::string_view key, std::uint32_t& out, bool required) {
@@ -151,7 +162,11 @@ json::object deployment_object(const model::FunctionDeployment& d, std::string_v
                  {"labels", to_object(d.labels)},
                  {"annotations", to_object(d.annotations)},
                  {"readOnlyRootFilesystem", d.read_only_root_filesystem}};
-  auto resources = [](const model::Resources& r) { return json::object{{"memory", r.memory}, {"cpu", r.cpu}}; };
+  auto resources = [](const model::Resources& r) {
+    json::object out{{"memory", r.memory}, {"cpu", r.cpu}};
+    for (const auto& [name, value] : r.other) out[name] = value;
+    return out;
+  };
   if (d.limits) o["limits"] = resources(*d.limits);
   if (d.requests) o["requests"] = resources(*d.requests);
   return o;
@@ -182,6 +197,13 @@ core::Expected<model::FunctionStatus, std::string> read_status(const json::value
   s.invocation_count = invocations;
   s.deployment.replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(replicas, UINT32_MAX));
   s.available_replicas = static_cast<std::uint32_t>(std::min<std::uint64_t>(available, UINT32_MAX));
+  if (auto* usage = o.if_contains("usage"); usage && usage->is_object()) {
+    auto number = [&](std::string_view key) -> double {
+      auto* v = usage->as_object().if_contains(key);
+      return v && v->is_number() ? v->to_number<double>() : 0.0;
+    };
+    s.usage = model::FunctionUsage{number("cpu"), number("totalMemoryBytes")};
+  }
   if (auto* created = o.if_contains("createdAt"); created && created->is_string()) {
     if (auto t = core::parse_rfc3339(created->as_string())) s.created_at = *t;  // as Go writes it: nanoseconds, offsets
   }
@@ -226,6 +248,7 @@ json::object to_json(const model::FunctionStatus& s) {
   o["replicas"] = s.deployment.replicas;
   o["availableReplicas"] = s.available_replicas;
   o["createdAt"] = core::format_rfc3339(s.created_at);
+  if (s.usage) o["usage"] = json::object{{"cpu", s.usage->cpu}, {"totalMemoryBytes", s.usage->total_memory_bytes}};
   return o;
 }
 

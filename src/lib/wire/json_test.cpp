@@ -112,6 +112,37 @@ TEST(Wire, ADeploymentRoundTripsThroughWhatAClientSends) {
   EXPECT_TRUE(back->read_only_root_filesystem);
 }
 
+// faas-netes passes further Kubernetes resources (GPUs) on to the Pod, and reports what replicas
+// use: both pass through the gateway as the back end wrote them.
+TEST(Wire, OtherResourcesAndUsagePassThrough) {
+  auto d = parse_deployment(
+      R"({"service":"gpu","envProcess":"x","limits":{"memory":"1Gi","nvidia.com/gpu":"1"},"requests":{"cpu":"1"}})");
+  ASSERT_TRUE(d.has_value()) << d.error();
+  EXPECT_EQ(d->limits->other.at("nvidia.com/gpu"), "1");
+  auto again = parse_deployment(boost::json::serialize(to_json(*d)));
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_EQ(again->limits->other, d->limits->other);
+  EXPECT_EQ(again->limits->memory, "1Gi");
+
+  model::FunctionStatus s;
+  s.deployment = *d;
+  s.usage = model::FunctionUsage{0.5, 1048576};
+  auto status = parse_function_status(boost::json::serialize(to_json(s)));
+  ASSERT_TRUE(status.has_value()) << status.error();
+  ASSERT_TRUE(status->usage.has_value());
+  EXPECT_DOUBLE_EQ(status->usage->cpu, 0.5);
+  EXPECT_DOUBLE_EQ(status->usage->total_memory_bytes, 1048576);
+  EXPECT_FALSE(parse_function_status(R"({"name":"x"})")->usage.has_value());
+
+  std::string many = R"({"service":"gpu","envProcess":"x","limits":{)";
+  for (int i = 0; i < 17; ++i) many += (i ? "," : "") + std::string("\"r") + std::to_string(i) + "\":\"1\"";
+  many += "}}";
+  auto refused = parse_deployment(many);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().find("at most 16"), std::string::npos) << refused.error();
+  EXPECT_FALSE(parse_deployment(R"({"service":"gpu","envProcess":"x","limits":{"nvidia.com/gpu":1}})").has_value());
+}
+
 TEST(Wire, AStatusRoundTripsAndUpstreamShapesParse) {
   model::FunctionStatus s;
   s.deployment.service = "echo";

@@ -33,7 +33,10 @@ inline constexpr std::string_view kDnsLabelRule = "a lowercase DNS label: [a-z0-
 struct Resources {
   std::string memory;  // "128Mi"
   std::string cpu;     // "100m"
-  bool empty() const noexcept { return memory.empty() && cpu.empty(); }
+  // Further resources as Kubernetes names them ("nvidia.com/gpu": "1"), which faas-netes passes
+  // on to the Pod; kept and passed through, not enforced by the embedded runtime.
+  std::map<std::string, std::string> other;
+  bool empty() const noexcept { return memory.empty() && cpu.empty() && other.empty(); }
 };
 
 struct FunctionDeployment {
@@ -53,11 +56,18 @@ struct FunctionDeployment {
   std::uint32_t replicas = 1;
 };
 
+// What a function's replicas use now, as faas-netes and faasd report it (`usage`).
+struct FunctionUsage {
+  double cpu = 0;                 // cores (or their share of one)
+  double total_memory_bytes = 0;  // all replicas together
+};
+
 struct FunctionStatus {
   FunctionDeployment deployment;
   std::uint64_t invocation_count = 0;
   std::uint32_t available_replicas = 0;
   core::Instant created_at{};
+  std::optional<FunctionUsage> usage;  // reported by a back end that measures it
 };
 
 struct Namespace {
