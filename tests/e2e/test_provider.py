@@ -123,6 +123,30 @@ class ProviderBackEndTest(unittest.TestCase):
         self.assertEqual(self.gw.api("DELETE", "/system/functions", {"functionName": "pub-gone", "namespace": "dev"}).status, 202)
         self.assertEqual(self.provider.api("GET", "/system/function/pub-gone?namespace=dev").status, 404)
 
+    def test_functions_behind_the_provider_cannot_reach_it(self):
+        """The provider's /function/ is open (the gateway in front checks function tokens): a
+        function that could connect to it would skip those checks, so its sandbox forwards no
+        port of the provider's, nor the gateway's."""
+        probe = ("/usr/bin/python3 -c 'import os, socket\n"
+                 "for port in (int(os.environ[\"PROVIDER_PORT\"]), int(os.environ[\"GATEWAY_PORT\"])):\n"
+                 "    s = socket.socket(); s.settimeout(2); print(port, s.connect_ex((\"127.0.0.1\", port)))'")
+        gateway_port = urllib.parse.urlsplit(self.gw.url).port
+        r = self.gw.api("POST", "/system/functions", {
+            "service": "probe", "namespace": "prod", "envProcess": probe,
+            "envVars": {"PROVIDER_PORT": str(self.provider.port), "GATEWAY_PORT": str(gateway_port)}})
+        self.assertEqual(r.status, 202, r.body)
+        report = {}
+        def probed():
+            answer = harness.request("POST", self.gw.url + "/function/probe.prod", body="", timeout=30)
+            if answer.status != 200:
+                return False
+            report.update(line.split() for line in answer.body.decode().splitlines() if line.strip())
+            return True
+        self.gw.wait_until(probed, timeout=30, message="the probe to run")
+        self.assertEqual(set(report), {str(self.provider.port), str(gateway_port)}, report)
+        for port, result in report.items():
+            self.assertNotEqual(result, "0", "port %s is reachable from a function behind the provider" % port)
+
     def test_iam_filters_what_the_provider_lists(self):
         self.assertEqual(self.gw.api("POST", "/system/functions", deployment("priv-db", "dev")).status, 202)
         self.assertEqual(self.gw.api("POST", "/system/functions", deployment("pub-prod", "prod")).status, 202)
