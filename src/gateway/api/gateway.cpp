@@ -270,13 +270,23 @@ asio::awaitable<Reply> Gateway::api_call(Call& call, const Route& route) {
 asio::awaitable<Reply> Gateway::invoke_guarded(Call& call, const Route& route) {
   auto [name, ns] = model::split_function_name(call.params.at("name"));
   // An invalid name is the handler's 400; a function that does not exist asks for nothing.
-  bool guarded = false;
+  using TokenRule = platform::Platform::TokenRule;
+  auto rule = TokenRule::none;
   if (model::valid_name(name) && model::valid_name(ns)) {
     // A remote back end's lookup blocks: it runs on the blocking pool when not known already.
-    const auto known = s_.platform.requires_token_if_known(ns, name);
-    guarded = known ? *known : co_await blocking([&] { return s_.platform.requires_token(ns, name); });
+    const auto known = s_.platform.token_rule_if_known(ns, name);
+    rule = known ? *known : co_await blocking([&] { return s_.platform.token_rule(ns, name); });
   }
-  if (!guarded) co_return co_await route.handler(call);
+  if (rule == TokenRule::none) co_return co_await route.handler(call);
+  if (rule == TokenRule::unknown) {
+    // Closed: not invoked with a token or without - and no 401 telling the callers of an open
+    // function that they need a token.
+    auto reply = error_reply(http::status::bad_gateway,
+                             "cannot learn from the functions back end whether " + name + "." + ns +
+                                 " requires a function token; try again later");
+    reply.response.set("X-OpenFaaS-Internal", "gateway");
+    co_return reply;
+  }
   auto state = s_.state.load();
   const std::string resource = ns + ":" + name;
   AuditEvent event{std::chrono::system_clock::now(), "", "", std::string(call.request.method_string()), call.path,

@@ -113,9 +113,9 @@ void LocalPlatform::remember_auth(const model::FunctionDeployment& fn) {
   else token_required_.erase({fn.namespace_, fn.service});
 }
 
-bool LocalPlatform::requires_token(const std::string& ns, const std::string& name) const {
+Platform::TokenRule LocalPlatform::token_rule(const std::string& ns, const std::string& name) const {
   std::lock_guard lock(auth_mu_);
-  return token_required_.count({ns, name}) != 0;
+  return token_required_.count({ns, name}) != 0 ? TokenRule::required : TokenRule::none;
 }
 
 void LocalPlatform::restore() {

@@ -56,6 +56,8 @@ asio::awaitable<server::Response> RemoteInvoker::invoke(asio::any_io_executor ex
                                             ? "the function's answer is too large"
                                             : "cannot reach the functions provider at " + config.address.display);
       }
+      // The gateway's own words, not the function's: marked as upstream's proxy marks its own.
+      response.set("X-OpenFaaS-Internal", "gateway");
     } else {
       response = std::move(*answer);
       response.reason("");

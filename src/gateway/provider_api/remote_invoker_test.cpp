@@ -144,6 +144,7 @@ TEST(RemoteInvoker, AProviderThatIsDownIs502AtOnce) {
   EXPECT_NE(answer.body().find("cannot reach the functions provider at 127.0.0.1:"), std::string::npos);
   EXPECT_EQ(answer.body().find("provider-password"), std::string::npos);
   EXPECT_EQ(answer["X-Call-Id"], "call-1");
+  EXPECT_EQ(answer["X-OpenFaaS-Internal"], "gateway");
   EXPECT_TRUE(h.observed.empty());
 }
 

@@ -261,11 +261,11 @@ std::optional<FunctionLookup> RemotePlatform::cached_lookup(const std::string& n
 
 FunctionLookup RemotePlatform::lookup(const std::string& ns, const std::string& name) const {
   if (auto cached = cached_lookup(ns, name)) return *cached;
-  FunctionLookup found;  // unknown, and a token required, until the provider says
+  FunctionLookup found;  // unknown until the provider says
   auto segment = path_segment(name);
   if (!segment) {
     found.state = FunctionLookup::State::not_found;
-    found.requires_token = false;
+    found.rule = TokenRule::none;
     return found;
   }
   auto answer = call("GET", "/system/function/" + *segment + query_string({{"namespace", ns}}));
@@ -274,13 +274,13 @@ FunctionLookup RemotePlatform::lookup(const std::string& ns, const std::string& 
       const auto& annotations = status->deployment.annotations;
       auto it = annotations.find(kJwtAuthAnnotation);
       found.state = FunctionLookup::State::found;
-      found.requires_token = it != annotations.end() && it->second == "true";
+      found.rule = it != annotations.end() && it->second == "true" ? TokenRule::required : TokenRule::none;
     }
   } else if (answer.error().status == 404) {
     found.state = FunctionLookup::State::not_found;
-    found.requires_token = false;  // nothing to guard; the invocation answers 404
+    found.rule = TokenRule::none;  // nothing to guard; the invocation answers 404
   }
-  // An unknown answer is not cached (the next call asks again) and requires a token, even for a
+  // An unknown answer is not cached (the next call asks again) and is not invoked, even for a
   // function seen open before: a provider that fails lookups but serves invocations is not one
   // to trust with the guard.
   if (found.state != FunctionLookup::State::unknown) {
@@ -291,14 +291,15 @@ FunctionLookup RemotePlatform::lookup(const std::string& ns, const std::string& 
   return found;
 }
 
-bool RemotePlatform::requires_token(const std::string& ns, const std::string& name) const {
-  return lookup(ns, name).requires_token;
+platform::Platform::TokenRule RemotePlatform::token_rule(const std::string& ns, const std::string& name) const {
+  return lookup(ns, name).rule;
 }
 
-std::optional<bool> RemotePlatform::requires_token_if_known(const std::string& ns, const std::string& name) const {
+std::optional<platform::Platform::TokenRule> RemotePlatform::token_rule_if_known(const std::string& ns,
+                                                                                const std::string& name) const {
   auto cached = cached_lookup(ns, name);
   if (!cached) return std::nullopt;
-  return cached->requires_token;
+  return cached->rule;
 }
 
 }  // namespace faasgate::provider_api

@@ -11,6 +11,9 @@
 namespace faasgate::provider_api {
 namespace {
 
+using Rule = platform::Platform::TokenRule;
+
+
 constexpr const char* kBase = "http://127.0.0.1:8081";
 
 std::string fixture(const std::string& name) {
@@ -232,14 +235,14 @@ TEST_F(RemotePlatformTest, AnUnreachableProviderIsUnavailableAndNamed) {
 TEST_F(RemotePlatformTest, LookupsAreCachedBrieflyAndForgottenOnWrites) {
   const std::string figlet = "/system/function/figlet?namespace=openfaas-fn";
   answer(figlet, 200, R"({"name":"figlet","annotations":{"com.openfaas.iam/jwt-auth":"true"}})");
-  EXPECT_EQ(platform.requires_token_if_known("openfaas-fn", "figlet"), std::nullopt);
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "figlet"));
-  EXPECT_EQ(platform.requires_token_if_known("openfaas-fn", "figlet"), true);
+  EXPECT_EQ(platform.token_rule_if_known("openfaas-fn", "figlet"), std::nullopt);
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "figlet"), Rule::required);
+  EXPECT_EQ(platform.token_rule_if_known("openfaas-fn", "figlet"), Rule::required);
   answer(figlet, 200, R"({"name":"figlet","annotations":{}})");
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "figlet"));  // cached
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "figlet"), Rule::required);  // cached
   EXPECT_EQ(http.calls(std::string(kBase) + figlet), 1u);
   clock.advance(core::Seconds(2));  // lookup_ttl
-  EXPECT_FALSE(platform.requires_token("openfaas-fn", "figlet"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "figlet"), Rule::none);
   EXPECT_EQ(http.calls(std::string(kBase) + figlet), 2u);
 
   // A write through this gateway drops what was cached.
@@ -248,30 +251,30 @@ TEST_F(RemotePlatformTest, LookupsAreCachedBrieflyAndForgottenOnWrites) {
   model::FunctionDeployment fn;
   fn.service = "figlet";
   ASSERT_TRUE(platform.update(fn));
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "figlet"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "figlet"), Rule::required);
 
   // Not found: nothing to guard, and remembered for miss_ttl.
-  EXPECT_FALSE(platform.requires_token("openfaas-fn", "ghost"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "ghost"), Rule::none);
   EXPECT_EQ(platform.lookup("openfaas-fn", "ghost").state, FunctionLookup::State::not_found);
 }
 
-TEST_F(RemotePlatformTest, ALookupThatFailsIsClosedForAFunctionNeverSeen) {
+TEST_F(RemotePlatformTest, ALookupThatFailsIsUnknownForAFunctionNeverSeenOrSeenOpen) {
   const std::string url = std::string(kBase) + "/system/function/";
   http.set_error(url + "fresh?namespace=openfaas-fn", {http_client::Errc::connect_failed, ""});
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "fresh"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "fresh"), Rule::unknown);
   EXPECT_EQ(platform.lookup("openfaas-fn", "fresh").state, FunctionLookup::State::unknown);
-  EXPECT_EQ(platform.requires_token_if_known("openfaas-fn", "fresh"), std::nullopt);  // not cached
+  EXPECT_EQ(platform.token_rule_if_known("openfaas-fn", "fresh"), std::nullopt);  // not cached
   answer("/system/function/garbage?namespace=openfaas-fn", 200, "[]");
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "garbage"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "garbage"), Rule::unknown);
   answer("/system/function/teapot?namespace=openfaas-fn", 500, "boom");
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "teapot"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "teapot"), Rule::unknown);
 
   // Seen open, then the lookup fails once the answer is stale: closed again.
   answer("/system/function/open?namespace=openfaas-fn", 200, R"({"name":"open"})");
-  EXPECT_FALSE(platform.requires_token("openfaas-fn", "open"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "open"), Rule::none);
   clock.advance(core::Seconds(5));
   http.set_error(url + "open?namespace=openfaas-fn", {http_client::Errc::timeout, ""});
-  EXPECT_TRUE(platform.requires_token("openfaas-fn", "open"));
+  EXPECT_EQ(platform.token_rule("openfaas-fn", "open"), Rule::unknown);
 }
 
 }  // namespace

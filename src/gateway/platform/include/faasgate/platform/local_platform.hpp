@@ -44,7 +44,7 @@ class LocalPlatform final : public Platform {
 
   void record_invocation(const std::string& ns, const std::string& name) override;
   void flush_invocations() override;
-  bool requires_token(const std::string& ns, const std::string& name) const override;
+  TokenRule token_rule(const std::string& ns, const std::string& name) const override;
 
  private:
   Result<provider::FunctionSpec> spec_for(const model::FunctionDeployment& fn);

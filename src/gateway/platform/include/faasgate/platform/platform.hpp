@@ -104,11 +104,16 @@ class Platform {
 
   // Functions annotated com.openfaas.iam/jwt-auth: "true" are invoked only with a function token.
   static constexpr const char* kJwtAuthAnnotation = "com.openfaas.iam/jwt-auth";
+  // Whether a function asks for a function token. `unknown`: the back end cannot say now (a
+  // remote one is down or answers nonsense) - the caller must not invoke it, with a token or
+  // without: it answers 502, closed, and does not tell an open function's callers they need a
+  // token. A function that does not exist asks for none (its invocation answers 404).
+  enum class TokenRule { none, required, unknown };
   // May block where the answer needs a remote lookup (RemotePlatform): callers on an I/O thread
-  // ask requires_token_if_known first, and call this on the blocking pool when it says nullopt.
-  virtual bool requires_token(const std::string& ns, const std::string& name) const = 0;
-  virtual std::optional<bool> requires_token_if_known(const std::string& ns, const std::string& name) const {
-    return requires_token(ns, name);
+  // ask token_rule_if_known first, and call this on the blocking pool when it says nullopt.
+  virtual TokenRule token_rule(const std::string& ns, const std::string& name) const = 0;
+  virtual std::optional<TokenRule> token_rule_if_known(const std::string& ns, const std::string& name) const {
+    return token_rule(ns, name);
   }
 };
 

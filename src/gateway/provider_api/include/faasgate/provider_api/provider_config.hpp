@@ -47,7 +47,7 @@ struct ProviderConfig {
   std::size_t max_answer_bytes = 32u << 20;         // a function list of many functions
   std::size_t max_error_bytes = 1024;               // of an error body, passed on as plain text
   std::size_t max_log_line_bytes = 64u << 10;       // a longer log line is skipped (and counted)
-  // How long a function lookup (exists, requires_token) is believed: seen, and not seen.
+  // How long a function lookup (exists, token_rule) is believed: seen, and not seen.
   std::chrono::seconds lookup_ttl{2};
   std::chrono::seconds miss_ttl{1};
 };

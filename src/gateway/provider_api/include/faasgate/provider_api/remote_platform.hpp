@@ -21,12 +21,13 @@
 //   - 1xx/3xx (redirects are never followed) or an unreadable body: 502, naming the provider;
 //   - unreachable or too slow: Errc::unavailable (502), naming the provider (its host and port).
 //
-// Function lookups (exists, requires_token) are cached for a short time (lookup_ttl; a function
+// Function lookups (exists, token_rule) are cached for a short time (lookup_ttl; a function
 // not found, miss_ttl) and dropped when a deploy, update or delete goes through this gateway.
 // The attack: a tenant who can change functions on the back end directly (kubectl, faas-cli
 // against the provider) drops the jwt-auth annotation; the gateway believes the old answer for
-// at most lookup_ttl. A lookup that fails (the provider is down, answers 5xx or nonsense)
-// requires a token, for a function never seen as for one seen open before: closed, not open.
+// at most lookup_ttl. A lookup that fails (the provider is down, answers 5xx or nonsense) is
+// TokenRule::unknown, for a function never seen as for one seen open before: the gateway
+// invokes it neither with a token nor without (502), closed, not open.
 // A function not found is remembered for miss_ttl: one deployed on the back end meanwhile is
 // invoked without the guard for at most that long.
 #include <map>
@@ -44,7 +45,7 @@ namespace faasgate::provider_api {
 struct FunctionLookup {
   enum class State { found, not_found, unknown };  // unknown: the provider could not say
   State state = State::unknown;
-  bool requires_token = true;  // fail closed until the provider says otherwise
+  platform::Platform::TokenRule rule = platform::Platform::TokenRule::unknown;  // closed until the provider says
 };
 
 class RemotePlatform final : public platform::Platform {
@@ -79,9 +80,9 @@ class RemotePlatform final : public platform::Platform {
   void flush_invocations() override {}
 
   // May block (a lookup at the provider): call it off the I/O threads, or ask
-  // requires_token_if_known first.
-  bool requires_token(const std::string& ns, const std::string& name) const override;
-  std::optional<bool> requires_token_if_known(const std::string& ns, const std::string& name) const override;
+  // token_rule_if_known first.
+  TokenRule token_rule(const std::string& ns, const std::string& name) const override;
+  std::optional<TokenRule> token_rule_if_known(const std::string& ns, const std::string& name) const override;
 
   // The function as the provider last said, from the cache when fresh; blocking otherwise.
   FunctionLookup lookup(const std::string& ns, const std::string& name) const;
