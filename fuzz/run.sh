@@ -10,7 +10,7 @@ set -uo pipefail
 build=$(cd "${1:?usage: fuzz/run.sh BUILD_DIR [TARGET...]}" && pwd) || exit 1
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jwt_fuzz jwks_fuzz json_fuzz iam_fuzz form_fuzz cron_fuzz cli_files_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(jwt_fuzz jwks_fuzz json_fuzz iam_fuzz form_fuzz cron_fuzz cli_files_fuzz wire_fuzz)
 seconds=${FUZZ_SECONDS:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
