@@ -33,7 +33,7 @@ fuzz: deps
 	@command -v clang++ >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DFAASGATE_FUZZ=ON -DFAASGATE_TESTS=OFF -DFAASGATE_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD_DIR) --target jwt_fuzz jwks_fuzz json_fuzz iam_fuzz form_fuzz cron_fuzz cli_files_fuzz
+	@cmake --build $(FUZZ_BUILD_DIR) --target jwt_fuzz jwks_fuzz json_fuzz iam_fuzz form_fuzz cron_fuzz cli_files_fuzz wire_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD_DIR)
 
 clean:

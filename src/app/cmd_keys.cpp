@@ -41,7 +41,7 @@ Run setup_keys(CLI::App& command) {
       bool is_published = false;
       for (const auto& p : published.keys()) is_published |= p.kid() == key.signer.kid();
       std::cout << key.signer.kid() << "  created " << core::to_unix(key.created)
-                << (&key == &ring->keys().back() ? "  signing" : is_published ? "  published" : "  retired") << "\n";
+                << (key.signer.kid() == ring->current().kid() ? "  signing" : is_published ? "  published" : "  retired") << "\n";
     }
     return 0;
   };

@@ -79,7 +79,7 @@ core::Expected<oauth::KeyRing, std::string> load_issuer_keys(const IssuerKeySour
     if (!found) return core::fail(found.error());
     if (found->empty()) return core::fail(path ? source.key_dir.string() + " lost its new key" : path.error());
   }
-  return oauth::KeyRing(std::move(*found), retire_after);
+  return oauth::KeyRing(std::move(*found), retire_after, now, kPublishAhead);
 }
 
 fs::path default_key_dir(const fs::path& data_dir) { return data_dir / "issuer-keys"; }

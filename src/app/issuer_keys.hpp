@@ -18,6 +18,10 @@
 
 namespace faasgate::app {
 
+// A new key is published this long before it signs: gateways sharing a key dir check it every
+// second, so each publishes a rotated key before any of them mints a token with it.
+inline constexpr std::chrono::seconds kPublishAhead{5};
+
 struct IssuerKeySource {
   std::optional<std::filesystem::path> key_file;  // --issuer-key
   std::filesystem::path key_dir;

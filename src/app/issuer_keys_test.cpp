@@ -33,7 +33,7 @@ TEST_F(IssuerKeys, GatewaysSharingADirectorySignWithTheSameKey) {
   EXPECT_EQ(second->keys().size(), 1u);
 }
 
-TEST_F(IssuerKeys, ARotationIsTheNewestKeyAndTheOldOneStaysPublished) {
+TEST_F(IssuerKeys, ARotatedKeyIsPublishedAtOnceAndSignsAfterkPublishAhead) {
   const auto now = core::from_unix(1'800'000'000);
   auto before = load_issuer_keys({std::nullopt, dir_}, 7200s, now);
   ASSERT_TRUE(before) << before.error();
@@ -42,10 +42,15 @@ TEST_F(IssuerKeys, ARotationIsTheNewestKeyAndTheOldOneStaysPublished) {
   EXPECT_NE(*kid, before->current().kid());
   auto again = rotate_issuer_key(dir_, now + 10s);
   EXPECT_FALSE(again) << "one rotation per second, never over a key in use";
-  auto after = load_issuer_keys({std::nullopt, dir_}, 7200s, now + 11s);
+  // Published at once, signing kPublishAhead later: every gateway sharing the dir knows it by then.
+  auto published = load_issuer_keys({std::nullopt, dir_}, 7200s, now + 11s);
+  ASSERT_TRUE(published) << published.error();
+  EXPECT_EQ(published->current().kid(), before->current().kid());
+  EXPECT_EQ(published->published(now + 11s).keys().size(), 2u);
+  auto after = load_issuer_keys({std::nullopt, dir_}, 7200s, now + 10s + kPublishAhead);
   ASSERT_TRUE(after) << after.error();
   EXPECT_EQ(after->current().kid(), *kid);
-  EXPECT_EQ(after->published(now + 11s).keys().size(), 2u);
+  EXPECT_EQ(after->published(now + 10s + kPublishAhead).keys().size(), 2u);
 }
 
 }  // namespace

@@ -315,6 +315,9 @@ class ReloadAndRotationTest(unittest.TestCase):
         self.assertIn("new signing key", out.stdout)
         self.gw.wait_until(lambda: len(json.loads(self.gw.get("/.well-known/jwks.json").body)["keys"]) == 2,
                            message="the new key to be published")
+        # Published first, signing a few seconds later (gateways sharing keys all publish it first).
+        self.gw.wait_until(lambda: self.gw.exchange(subject).json()["access_token"].split(".")[0] != old.split(".")[0],
+                           message="the new key to sign")
         new = self.gw.exchange(subject).json()["access_token"]
         _, keys = self.gw.gateway_keys()
         verify_with_jwcrypto(old, keys, self.gw.url)

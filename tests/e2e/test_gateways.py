@@ -123,10 +123,15 @@ class SharedIssuerTest(TwoGateways):
         for gw in (self.a, self.b):
             gw.wait_until(lambda gw=gw: len(self.published_kids(gw)) == len(old_kids) + 1,
                           message="the rotated key to be published")
+        new_kid = (set(self.published_kids(self.a)) - set(old_kids)).pop()
         self.assertEqual(self.published_kids(self.a), self.published_kids(self.b))
+        # Published by both before either signs with it: whatever one mints, the other publishes.
+        for minter, other in ((self.a, self.b), (self.b, self.a)):
+            self.assertIn(kid_of(self.exchange(minter)), self.published_kids(other))
+        for gw in (self.a, self.b):
+            gw.wait_until(lambda gw=gw: kid_of(self.exchange(gw)) == new_kid, timeout=15, message="the new key to sign")
         after_a, after_b = self.exchange(self.a), self.exchange(self.b)
         self.assertEqual(kid_of(after_a), kid_of(after_b), "both sign with the new key")
-        self.assertNotIn(kid_of(after_a), old_kids)
         for token in (before, after_a, after_b):  # the old key stays published until its tokens expire
             for gw in (self.a, self.b):
                 self.assertEqual(self.call(gw, token, "dev").status, 200)
