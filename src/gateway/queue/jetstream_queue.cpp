@@ -111,6 +111,18 @@ Result<void> JetStreamQueue::apply_limits(const QueueLimits& limits) {
   return ready();
 }
 
+void JetStreamQueue::forget_abandoned(core::Instant now) {
+  for (auto it = leased_.begin(); it != leased_.end();) {
+    if (now - it->second.touched >= 2 * it->second.lease) {
+      spdlog::warn("async queue: {} was leased and left (not completed, rescheduled or extended): forgotten",
+                   detail::call_label(it->first));
+      it = leased_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 std::optional<JetStreamQueue::Leased> JetStreamQueue::find(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = leased_.find(id);
@@ -181,6 +193,7 @@ Result<std::vector<AsyncCall>> JetStreamQueue::lease_calls(std::size_t max, core
   }
   std::lock_guard lock(mu_);
   last_now_ = now;
+  forget_abandoned(now);
   for (auto& m : *got) {
     auto envelope = jetstream::decode(m.data());
     if (!envelope) {
@@ -196,7 +209,7 @@ Result<std::vector<AsyncCall>> JetStreamQueue::lease_calls(std::size_t max, core
     }
     out.push_back(envelope->call);
     const std::string id = envelope->call.id;  // an assignment evaluates its right side first
-    leased_[id] = Leased{std::make_shared<nats::Message>(std::move(m)), std::move(envelope->call)};
+    leased_[id] = Leased{std::make_shared<nats::Message>(std::move(m)), std::move(envelope->call), now, lease};
   }
   return out;
 }
@@ -241,9 +254,18 @@ Result<void> JetStreamQueue::retry_later(const std::string& id, core::Instant wh
   return core::fail(from_nats(published.error()));  // the lease runs out, and it comes back
 }
 
-Result<void> JetStreamQueue::extend_lease(const std::string& id, core::Instant, std::chrono::seconds lease) {
+Result<void> JetStreamQueue::extend_lease(const std::string& id, core::Instant now, std::chrono::seconds lease) {
   if (auto bad = detail::check_lease(lease)) return core::fail(*bad);
-  auto leased = find(id);
+  std::optional<Leased> leased;
+  {
+    std::lock_guard lock(mu_);
+    auto it = leased_.find(id);
+    if (it != leased_.end()) {
+      it->second.touched = now;
+      it->second.lease = lease;
+      leased = it->second;
+    }
+  }
   if (!leased) return core::fail(not_found(id));
   if (auto kept = leased->message->in_progress(); !kept) return core::fail(from_nats(kept.error()));
   return {};

@@ -579,6 +579,27 @@ TEST(JetStreamQueue, AnUnreachableServerIsUnavailableAndThenServesAgain) {
   EXPECT_EQ(seen, (std::set<std::string>{"before", "after"})) << "the call stored before the outage is kept";
 }
 
+// A lease nobody completed, rescheduled or extended for two leases is forgotten: JetStream has
+// handed the message out again by then, and the map of leased messages stays bounded by the work
+// in hand. One extended meanwhile is kept.
+TEST(JetStreamQueue, ALeaseLeftBehindForTwoLeasesIsForgotten) {
+  auto c = nats::Connection::connect({.url = JetStreamImpl::server().url()});
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 500 && !(*c)->connected(); ++i) std::this_thread::sleep_for(10ms);
+  JetStreamQueue q(**c, {.queue = "abandoned", .ack_wait = kAckWait, .fetch_wait = 50ms});
+  ASSERT_TRUE(q.enqueue(make_call("left"), {}));
+  ASSERT_TRUE(q.enqueue(make_call("kept"), {}));
+  std::set<std::string> leased;
+  for (int i = 0; i < 100 && leased.size() < 2; ++i)
+    if (auto got = q.lease_calls(10, kT0, kAckWait))
+      for (const auto& call : *got) leased.insert(call.id);
+  ASSERT_EQ(leased, (std::set<std::string>{"left", "kept"}));
+  ASSERT_TRUE(q.extend_lease("kept", kT0 + kAckWait, kAckWait));
+  (void)q.lease_calls(1, kT0 + 2 * kAckWait, kAckWait);  // "left" was last touched two leases ago
+  EXPECT_EQ(code(q.complete("left")), QueueErrc::not_found);
+  EXPECT_TRUE(q.complete("kept"));
+}
+
 TEST(JetStreamQueue, ACallBeyondTheServersMaxPayloadIsTooLarge) {
   auto c = nats::Connection::connect({.url = JetStreamImpl::server().url()});
   ASSERT_TRUE(c);

@@ -94,7 +94,13 @@ class JetStreamQueue final : public Queue {
   struct Leased {
     std::shared_ptr<nats::Message> message;
     AsyncCall call;
+    core::Instant touched{};        // leased, or its lease extended, at (the caller's clock)
+    std::chrono::seconds lease{0};  // the lease it was given
   };
+  // Forgets leases neither completed, rescheduled nor extended for two of their leases: JetStream
+  // has handed those messages out again by then (to this gateway or another), so acknowledging
+  // the old message would mean nothing, and a worker that left one behind must not grow the map.
+  void forget_abandoned(core::Instant now);
   Result<std::shared_ptr<nats::Subscription>> subscription();
   Result<void> apply_limits(const QueueLimits& limits);
   void reset();  // the stream or consumer is gone (a server that lost its store): set up again
