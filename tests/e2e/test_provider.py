@@ -179,8 +179,11 @@ class ProviderBackEndTest(unittest.TestCase):
             self.assertEqual(harness.request("GET", self.gw.url + "/function/pub-web.dev/follow-marker").status, 200)
             deadline = time.time() + 15
             while time.time() < deadline:
-                text = r.fp.readline().decode().strip()
-                self.assertTrue(text, "the stream ended before the new line arrived")
+                # The raw chunked stream: chunk sizes, lines, and the empty line after each
+                # chunk's data; only no bytes at all is its end.
+                raw = r.fp.readline()
+                self.assertTrue(raw, "the stream ended before the new line arrived")
+                text = raw.decode().strip()
                 if text.startswith("{") and "follow-marker" in json.loads(text)["text"]:
                     break
             else:
